@@ -1,0 +1,51 @@
+# holdspace: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HS := $(VENV)/bin/holdspace
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test venv lint typecheck pytest lock serve clean-demo
+
+venv: $(STAMP)
+
+# The venv is rebuilt from the hash-pinned lock whenever the lock or the project metadata changes.
+$(STAMP): requirements.lock pyproject.toml scripts/find-python
+	@python=$$(scripts/find-python) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+		rm -rf $(VENV); echo "Creating $(VENV) with $$python"; "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+demo: venv
+	@mkdir -p var
+	HOLDSPACE_DEMO=1 $(HS) migrate --noinput
+	HOLDSPACE_DEMO=1 $(HS) seed-demo
+	@echo "Starting holdspace on http://$(HOST):$(PORT) with the task worker (Ctrl-C stops both)."
+	@HOLDSPACE_DEMO=1 $(HS) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	HOLDSPACE_DEMO=1 $(HS) serve --host $(HOST) --port $(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# mypy strict covers the pure clinical engines; they must not import Django.
+typecheck: venv
+	$(VENV)/bin/mypy
+
+pytest: venv
+	$(VENV)/bin/pytest
+
+test: venv lint typecheck
+	$(HS) makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lock:
+	@python=$$(scripts/find-python) || exit 1; \
+	"$$python" -m venv var/lock-tools && var/lock-tools/bin/pip install --quiet uv && \
+	var/lock-tools/bin/uv pip compile requirements.in --python-version 3.12 --generate-hashes -o requirements.lock

@@ -1,0 +1,1 @@
+"""holdspace: clinical software for ketamine infusion clinics with a therapist present."""

@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("holdspace.clinics.urls")),
+    path("accounts/", include("holdspace.accounts.urls")),
+    path("patients/", include("holdspace.patients.urls")),
+    path("audit/", include("holdspace.audit.urls")),
+    # Static files are served by the app itself: a clinic server has no separate web server to
+    # configure, and the files are small and few. A reverse proxy may take this over.
+    re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATICFILES_DIRS[0]}),
+]
+
+handler403 = "holdspace.clinics.views.permission_denied"
+handler404 = "holdspace.clinics.views.not_found"
