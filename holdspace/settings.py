@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "holdspace.audit",
     "holdspace.clinics",
     "holdspace.patients",
+    "holdspace.operations",
+    "holdspace.demo",
 ]
 
 MIDDLEWARE = [

@@ -42,8 +42,12 @@ def _actor(request: HttpRequest | None, actor: Any) -> tuple[Any, str, str]:
     membership = getattr(request, "membership", None) if request is not None else None
     role = membership.role if membership is not None else ""
     device = getattr(request, "device", None) if request is not None else None
+    if actor is None and device is not None:
+        return None, f"device {device.name}", role
     if actor is None:
-        return None, (f"device {device.name}" if device else "system"), role
+        # No person and no device: a background job or seed (no request), or a visitor who
+        # has not signed in (a request without a user).
+        return None, ("system" if request is None else "anonymous"), role
     return actor, f"{actor.full_name} <{actor.email}>", role
 
 
