@@ -188,7 +188,24 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
-EMAIL_BACKEND = env_str("HOLDSPACE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if PRODUCTION:
+    # Invitations and patient links go out by SMTP; the host is required, the rest optional.
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env_str("HOLDSPACE_SMTP_HOST", "localhost"),
+                "port": env_int("HOLDSPACE_SMTP_PORT", 587, minimum=1),
+                "username": env_str("HOLDSPACE_SMTP_USER", ""),
+                "password": env_str("HOLDSPACE_SMTP_PASSWORD", ""),
+                "use_tls": env_bool("HOLDSPACE_SMTP_TLS", True),
+                "timeout": 20,
+            },
+        }
+    }
+else:
+    # Outside production, mail is printed to the console (the demo shows invitation links).
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("HOLDSPACE_FROM_EMAIL", "holdspace@localhost")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

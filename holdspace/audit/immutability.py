@@ -58,7 +58,8 @@ def _frozen(vendor: str, table: str, columns: list[str], signed_column: str | No
 def _run(statements_for):  # type: ignore[no-untyped-def]
     def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
         for statement in statements_for(schema_editor.connection.vendor):
-            schema_editor.execute(statement)
+            # No parameters: the PL/pgSQL body contains literal % placeholders of its own.
+            schema_editor.execute(statement, params=None)
 
     return forwards
 
