@@ -562,11 +562,46 @@ def check_caps(plan: InfusionPlan, caps: Caps) -> tuple[str, ...]:
     return tuple(message for message in messages if message is not None)
 
 
+# Project default, not from a source: rounding the stock volume to draw, or the pump rate, to the
+# house step should not change the drug given by more than 5 %. With 100 mg/mL stock a 0.1 mL
+# step is up to 5 mg, so small drawn volumes can cross this; the prescriber is then warned.
+ROUNDING_TOLERANCE = Decimal("0.05")
+
+
+def _rounding_warning(
+    what: tuple[str, str], exact: Decimal, rounded: Decimal, unit: str
+) -> str | None:
+    """A warning when using `rounded` for `exact` would change the drug by more than
+    ROUNDING_TOLERANCE; `what` ends with the phrase saying which dose changes."""
+    change = (rounded - exact) / exact
+    if abs(change) <= ROUNDING_TOLERANCE:
+        return None
+    exact_text = _round(exact, Decimal("0.001"))
+    percent = _round(change * 100, Decimal("0.1"))
+    return (
+        f"{what[0]} {exact_text} {unit} rounds to {rounded} {unit}, which would change {what[1]} "
+        f"by {percent:+} %: set it more precisely or change the preparation."
+    )
+
+
+def rounding_warnings(plan: InfusionPlan) -> tuple[str, ...]:
+    """Warnings where the house rounding of the drawn volume or pump rate would change the dose
+    by more than ROUNDING_TOLERANCE. The plan itself stays exact."""
+    rate = plan.rate_ml_h
+    rate_words = ("Pump rate", "the dose given in the planned time")
+    messages = [_rounding_warning(rate_words, rate, round_rate_ml_h(rate), "mL/h")]
+    if plan.drawn_ml is not None:
+        drawn_words = ("Stock volume to draw", "the dose in the bag")
+        drawn = _rounding_warning(drawn_words, plan.drawn_ml, round_volume_ml(plan.drawn_ml), "mL")
+        messages.insert(0, drawn)
+    return tuple(message for message in messages if message is not None)
+
+
 def plan_infusion(
     weight: DosingWeight, order: DoseOrder, preparation: Preparation, caps: Caps = NO_CAPS
 ) -> InfusionPlan:
-    """The infusion plan for an order: dose, volumes, concentration, pump rate, warnings from
-    the weight and the preparation, and a hard stop per breached cap.
+    """The infusion plan for an order: dose, volumes, concentration, pump rate, warnings (from
+    the weight, the preparation and rounding), and a hard stop per breached cap.
 
     Contract: the inputs are validated on construction, so a plan is always computable; a cap
     breach does not raise, it is reported in `hard_stops` (and `exceeds_caps`) for the UI to
@@ -585,15 +620,17 @@ def plan_infusion(
         duration_min=order.duration_minutes,
         warnings=weight.warnings + preparation_warnings(preparation),
     )
-    return replace(plan, hard_stops=check_caps(plan, caps))
+    warnings = plan.warnings + rounding_warnings(plan)
+    return replace(plan, warnings=warnings, hard_stops=check_caps(plan, caps))
 
 
 def plan_as_dict(plan: InfusionPlan) -> dict[str, object]:
     """The plan rounded per the house rule, as JSON-ready values with exactly these keys.
 
-    Numbers are JSON numbers (Python floats) of the *rounded* Decimals. That is safe: every
-    rounded value has at most three decimals, and a float converts back to the shortest decimal
-    string that identifies it, so json.dumps prints 151.2 and never 151.19999999999999.
+    Numbers are JSON numbers (Python floats) of the *rounded* Decimals (duration as entered).
+    That is safe: a rounded value has at most three decimals, and a float is printed as the
+    shortest decimal string that identifies it, so json.dumps prints 151.2, never
+    151.19999999999999. The property tests check this round trip.
     Callers that need the exact figures use the InfusionPlan itself.
     """
     drawn = None if plan.drawn_ml is None else float(round_volume_ml(plan.drawn_ml))
@@ -946,6 +983,8 @@ class PriorInfusion:
 
 @dataclass(frozen=True)
 class TitrationAdvice:
+    """A suggestion for the prescriber: what to do, the dose it leads to, and why in words."""
+
     action: TitrationAction
     suggested_mg_per_kg: Decimal
     reason: str
@@ -980,7 +1019,9 @@ def _step_down(
         why += f" It is already at the protocol minimum of {_mg_kg(policy.min_mg_per_kg)}; "
         why += "review whether to continue."
         return TitrationAdvice(TitrationAction.KEEP, last.mg_per_kg, why)
-    lower = max(last.mg_per_kg - policy.step_mg_per_kg, policy.min_mg_per_kg)
+    # One step down, but never below the minimum nor (if the last dose was above it) the maximum.
+    stepped = max(last.mg_per_kg - policy.step_mg_per_kg, policy.min_mg_per_kg)
+    lower = min(stepped, policy.max_mg_per_kg)
     return TitrationAdvice(TitrationAction.STEP_DOWN, lower, why + f" Suggest {_mg_kg(lower)}.")
 
 
@@ -998,12 +1039,13 @@ def _step_up(
 
 def _keep(last: PriorInfusion, response: ResponseSoFar) -> TitrationAdvice:
     if response is ResponseSoFar.UNKNOWN:
-        why = "The response is not yet known, so keep the last dose until it is measured."
+        why = (
+            f"The response is not yet known, so keep {_mg_kg(last.mg_per_kg)} until it is measured."
+        )
     else:
-        why = f"The patient shows {response.value} at this dose, so keep it."
-    return TitrationAdvice(
-        TitrationAction.KEEP, last.mg_per_kg, f"{why} ({_mg_kg(last.mg_per_kg)})"
-    )
+        words = "a response" if response is ResponseSoFar.RESPONSE else "remission"
+        why = f"The course shows {words} at {_mg_kg(last.mg_per_kg)}, so keep this dose."
+    return TitrationAdvice(TitrationAction.KEEP, last.mg_per_kg, why)
 
 
 def advise_titration(

@@ -140,7 +140,7 @@ def test_delivered_at_still_validates_later_events() -> None:
 
 def test_delivered_at_needs_a_time_zone() -> None:
     with pytest.raises(DoseInputError, match="no time zone"):
-        delivered_at(LIVE, D(1), datetime(2026, 3, 2, 10, 5))  # noqa: DTZ001 - the point
+        delivered_at(LIVE, D(1), datetime(2026, 3, 2, 10, 5))  # naive on purpose
 
 
 def test_cumulative_curve_has_a_point_per_event() -> None:
@@ -254,13 +254,13 @@ def test_float_rate_is_refused() -> None:
 
 
 def test_naive_time_is_refused() -> None:
-    naive = PumpEvent(datetime(2026, 3, 2, 10, 30), STOP)  # noqa: DTZ001 - the point
+    naive = PumpEvent(datetime(2026, 3, 2, 10, 30), STOP)  # naive on purpose
     message = refused([ev(0, START, "60"), naive])
     assert message == "Event 2 (stop at 10:30): the time has no time zone"
 
 
 def test_the_first_bad_event_is_the_one_named() -> None:
-    naive = PumpEvent(datetime(2026, 3, 2, 10, 30), STOP)  # noqa: DTZ001 - the point
+    naive = PumpEvent(datetime(2026, 3, 2, 10, 30), STOP)  # naive on purpose
     assert refused([ev(0, START, "60"), ev(5, RESUME), naive]).startswith("Event 2 (resume")
 
 

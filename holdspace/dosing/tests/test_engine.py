@@ -9,6 +9,7 @@ from holdspace.dosing.engine import (
     CRPS_CONTINUOUS_ORDER,
     CRPS_DAILY_ORDER,
     DEFAULT_WEIGHT_BASIS,
+    NO_CAPS,
     STANDARD_PSYCHIATRIC_ORDER,
     BagAdmixture,
     Caps,
@@ -16,6 +17,7 @@ from holdspace.dosing.engine import (
     DoseMode,
     DoseOrder,
     DosingWeight,
+    InfusionPlan,
     Premixed,
     Sex,
     WeightBasis,
@@ -46,9 +48,11 @@ def actual(kg: str) -> DosingWeight:
     return dosing_weight(D(kg), None, None, WeightBasis.ACTUAL)
 
 
-def published_plan(caps: Caps = Caps()):  # noqa: B008 - Caps is frozen, sharing it is safe
+def published_plan(caps: Caps = NO_CAPS) -> InfusionPlan:
     """CLINICAL.md section 1: 80 kg x 0.5 mg/kg, 50 mg/mL stock into 100 mL over 40 minutes."""
-    return plan_infusion(actual("80"), STANDARD_PSYCHIATRIC_ORDER, BagAdmixture(D(50), D(100)), caps)
+    return plan_infusion(
+        actual("80"), STANDARD_PSYCHIATRIC_ORDER, BagAdmixture(D(50), D(100)), caps
+    )
 
 
 # --- the published example -------------------------------------------------------------------
@@ -361,6 +365,31 @@ def test_weight_based_hourly_plan() -> None:
     assert (plan.dose_mg, plan.drawn_ml, plan.total_ml) == (D(98), D("1.96"), D("251.96"))
     assert plan.rate_ml_h == D("62.99")
     assert plan_as_dict(plan)["rate_ml_h"] == 63.0
+
+
+def test_warns_when_rounding_the_drawn_volume_changes_the_dose() -> None:
+    # 73 kg x 0.5 mg/kg = 36.5 mg = 0.365 mL of 100 mg/mL; 0.4 mL would put 40 mg in the bag.
+    plan = plan_infusion(actual("73"), STANDARD_PSYCHIATRIC_ORDER, BagAdmixture(D(100), D(100)))
+    assert plan.drawn_ml == D("0.365")
+    assert plan.warnings == (
+        "Stock volume to draw 0.365 mL rounds to 0.4 mL, which would change the dose in the bag "
+        "by +9.6 %: set it more precisely or change the preparation.",
+    )
+
+
+def test_no_rounding_warning_within_five_percent() -> None:
+    # 0.73 mL of 50 mg/mL shown as 0.7 mL is -4.1 %.
+    plan = plan_infusion(actual("73"), STANDARD_PSYCHIATRIC_ORDER, BagAdmixture(D(50), D(100)))
+    assert plan.warnings == ()
+
+
+def test_warns_when_rounding_a_small_pump_rate_changes_the_dose() -> None:
+    # 36.5 mg at 100 mg/mL = 0.365 mL over 40 min = 0.5475 mL/h; 0.5 mL/h is -8.7 %.
+    plan = plan_infusion(actual("73"), STANDARD_PSYCHIATRIC_ORDER, Premixed(D(100)))
+    assert plan.warnings[1] == (
+        "Pump rate 0.548 mL/h rounds to 0.5 mL/h, which would change the dose given in the "
+        "planned time by -8.7 %: set it more precisely or change the preparation."
+    )
 
 
 # --- caps and hard stops ---------------------------------------------------------------------

@@ -98,11 +98,14 @@ def test_not_tolerated_at_the_minimum_keeps_it_and_asks_for_review() -> None:
     assert "review" in advice.reason
 
 
-@pytest.mark.parametrize("response", [ResponseSoFar.RESPONSE, ResponseSoFar.REMISSION])
-def test_response_or_remission_keeps_the_dose(response: ResponseSoFar) -> None:
+@pytest.mark.parametrize(
+    ("response", "words"),
+    [(ResponseSoFar.RESPONSE, "a response"), (ResponseSoFar.REMISSION, "remission")],
+)
+def test_response_or_remission_keeps_the_dose(response: ResponseSoFar, words: str) -> None:
     advice = advise([tolerated("0.5")], response)
     assert (advice.action, advice.suggested_mg_per_kg) == (TitrationAction.KEEP, D("0.5"))
-    assert response.value in advice.reason
+    assert advice.reason.startswith(f"The course shows {words} at 0.50 mg/kg")
 
 
 def test_unknown_response_keeps_the_dose_until_measured() -> None:
@@ -139,6 +142,11 @@ def test_a_dose_above_the_maximum_steps_down_to_it() -> None:
     assert "above the protocol maximum" in advice.reason
 
 
+def test_not_tolerated_above_the_maximum_steps_down_to_at_most_the_maximum() -> None:
+    advice = advise([tolerated("1.0", grade=2)], ResponseSoFar.NONE)
+    assert (advice.action, advice.suggested_mg_per_kg) == (TitrationAction.STEP_DOWN, D("0.75"))
+
+
 def test_only_the_last_infusion_is_judged() -> None:
     priors = [tolerated("0.5", grade=3), tolerated("0.4")]
     advice = advise(priors, ResponseSoFar.NONE)
@@ -146,7 +154,9 @@ def test_only_the_last_infusion_is_judged() -> None:
 
 
 def test_policy_threshold_for_adverse_events_is_configurable() -> None:
-    strict = TitrationPolicy(D("0.5"), D("0.1"), D("0.75"), D("0.1"), step_down_adverse_event_grade=1)
+    strict = TitrationPolicy(
+        D("0.5"), D("0.1"), D("0.75"), D("0.1"), step_down_adverse_event_grade=1
+    )
     advice = advise_titration(strict, [tolerated("0.5", grade=1)], ResponseSoFar.NONE)
     assert advice.action is TitrationAction.STEP_DOWN
 
@@ -162,13 +172,16 @@ def test_policy_threshold_for_adverse_events_is_configurable() -> None:
 )
 def test_policy_rejects_inconsistent_values(values: tuple[str, str, str, str]) -> None:
     with pytest.raises(DoseInputError):
-        TitrationPolicy(*(D(value) for value in values))
+        start, step, maximum, minimum = (D(value) for value in values)
+        TitrationPolicy(start, step, maximum, minimum)
 
 
 @pytest.mark.parametrize(
     ("grade", "systolic", "mg_per_kg"),
     [(-1, 150, "0.5"), (6, 150, "0.5"), (0, 0, "0.5"), (0, 150, "0")],
 )
-def test_prior_infusion_rejects_impossible_values(grade: int, systolic: int, mg_per_kg: str) -> None:
+def test_prior_infusion_rejects_impossible_values(
+    grade: int, systolic: int, mg_per_kg: str
+) -> None:
     with pytest.raises(DoseInputError):
         PriorInfusion(D(mg_per_kg), grade, systolic, 90)
