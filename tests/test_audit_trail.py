@@ -64,8 +64,10 @@ def test_rows_cannot_be_deleted_even_with_raw_sql(three_events):
 def test_verify_names_an_altered_row(three_events):
     _drop_protection()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE id = %s",
-                       [three_events[1].pk])
+        cursor.execute(
+            "UPDATE audit_auditevent SET actor_label = 'someone else' WHERE id = %s",
+            [three_events[1].pk],
+        )
     message = _verify_command_failure()
     assert f"row {three_events[1].pk}" in message
     assert "altered" in message

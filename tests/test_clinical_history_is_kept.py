@@ -24,9 +24,13 @@ def weight(patient_a, nurse_a):
 @pytest.fixture
 def signed_screening(patient_a, prescriber_a):
     return Screening.objects.create(
-        patient=patient_a, answers={key: {"present": False, "note": ""} for key in SCREENING_KEYS},
-        outcome=ScreeningOutcome.ELIGIBLE, created_by=prescriber_a, signed_by=prescriber_a,
-        signed_at=timezone.now())
+        patient=patient_a,
+        answers={key: {"present": False, "note": ""} for key in SCREENING_KEYS},
+        outcome=ScreeningOutcome.ELIGIBLE,
+        created_by=prescriber_a,
+        signed_by=prescriber_a,
+        signed_at=timezone.now(),
+    )
 
 
 def test_a_weight_cannot_be_deleted(weight):
@@ -44,7 +48,8 @@ def test_a_recorded_weight_value_cannot_be_rewritten(weight):
 
 def test_a_wrong_weight_can_be_marked_entered_in_error(weight):
     Observation.objects.filter(pk=weight.pk).update(
-        status=RecordStatus.ENTERED_IN_ERROR, error_reason="Weighed with shoes and coat")
+        status=RecordStatus.ENTERED_IN_ERROR, error_reason="Weighed with shoes and coat"
+    )
     weight.refresh_from_db()
     assert weight.status == RecordStatus.ENTERED_IN_ERROR
     assert weight.value == Decimal("80.0")
@@ -53,14 +58,16 @@ def test_a_wrong_weight_can_be_marked_entered_in_error(weight):
 def test_a_signed_screening_outcome_cannot_change(signed_screening):
     with pytest.raises(DatabaseError), transaction.atomic():
         Screening.objects.filter(pk=signed_screening.pk).update(
-            outcome=ScreeningOutcome.NOT_ELIGIBLE)
+            outcome=ScreeningOutcome.NOT_ELIGIBLE
+        )
     signed_screening.refresh_from_db()
     assert signed_screening.outcome == ScreeningOutcome.ELIGIBLE
 
 
 def test_an_unsigned_screening_draft_can_still_be_completed(patient_a, nurse_a):
-    draft = Screening.objects.create(patient=patient_a, answers={}, outcome="eligible",
-                                     created_by=nurse_a)
+    draft = Screening.objects.create(
+        patient=patient_a, answers={}, outcome="eligible", created_by=nurse_a
+    )
     Screening.objects.filter(pk=draft.pk).update(conditions="Recheck blood pressure")
     draft.refresh_from_db()
     assert draft.conditions == "Recheck blood pressure"

@@ -10,15 +10,17 @@ from django.db import connection
 
 from holdspace.accounts.models import User
 from holdspace.audit.models import AuditEvent
-from holdspace.clinics.models import Chair, Clinic, Membership, Role
 from holdspace.cli import ALIASES
+from holdspace.clinics.models import Chair, Clinic, Membership, Role
 from holdspace.lib.hashchain import ChainRow, first_broken_link
 from holdspace.patients.models import Patient
 
 
 def _counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count()
-            for model in (Clinic, Chair, User, Membership, Patient, AuditEvent)}
+    return {
+        model.__name__: model.objects.count()
+        for model in (Clinic, Chair, User, Membership, Patient, AuditEvent)
+    }
 
 
 def test_demo_has_two_clinics_with_chairs_staff_in_every_role_and_patients(db):
@@ -51,9 +53,14 @@ def test_demo_staff_can_sign_in_with_the_printed_password(db, capsys):
 
 
 def _holdspace(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "holdspace.cli", *args], capture_output=True, text=True,
-        env={**os.environ, **env}, check=False, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "holdspace.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+        timeout=300,
+    )
 
 
 def _must(result: subprocess.CompletedProcess[str]) -> str:
@@ -94,9 +101,13 @@ def test_postgres_backup_restores_into_a_fresh_database_with_an_intact_audit_tra
         _must(_holdspace("seed-demo", env=source))
         dump = tmp_path / "backup.pgdump"
         _must(_holdspace("backup", "--output", str(dump), env=source))
-        restore = subprocess.run(  # noqa: S603
-            ["pg_restore", "--no-owner", "-d", _postgres_url_for(names[1]), str(dump)],  # noqa: S607
-            capture_output=True, text=True, check=False, timeout=300)
+        restore = subprocess.run(
+            ["pg_restore", "--no-owner", "-d", _postgres_url_for(names[1]), str(dump)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
         assert restore.returncode == 0, restore.stderr
         target = {"DATABASE_URL": _postgres_url_for(names[1])}
         assert "intact" in _must(_holdspace("verify-audit", env=target))
@@ -108,8 +119,10 @@ def test_postgres_backup_restores_into_a_fresh_database_with_an_intact_audit_tra
 
 def test_seeded_audit_chain_is_intact(db):
     call_command("seed_demo")
-    rows = [ChainRow(e.id, e.previous_hash, e.own_hash, e.chain_content())
-            for e in AuditEvent.objects.order_by("id")]
+    rows = [
+        ChainRow(e.id, e.previous_hash, e.own_hash, e.chain_content())
+        for e in AuditEvent.objects.order_by("id")
+    ]
     assert rows and first_broken_link(rows) is None
 
 

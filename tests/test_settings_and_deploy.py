@@ -15,17 +15,26 @@ from holdspace.lib.env import env_bool, env_int, parse_database_url
 def _holdspace(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, **env}
     environment.pop("DATABASE_URL", None)
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "holdspace.cli", *args],
-        capture_output=True, text=True, env=environment, check=False, timeout=120,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=120,
     )
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
     result = _holdspace(
-        "check", "--deploy", "--fail-level", "WARNING",
-        HOLDSPACE_PRODUCTION="1", HOLDSPACE_SECRET_KEY=secrets.token_urlsafe(50),
-        HOLDSPACE_ALLOWED_HOSTS="clinic.example.org", HOLDSPACE_VAR_DIR=str(tmp_path),
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        HOLDSPACE_PRODUCTION="1",
+        HOLDSPACE_SECRET_KEY=secrets.token_urlsafe(50),
+        HOLDSPACE_ALLOWED_HOSTS="clinic.example.org",
+        HOLDSPACE_VAR_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -72,7 +81,12 @@ def test_database_url_is_parsed_into_postgres_settings():
     parsed = parse_database_url("postgres://clinic:s%40fe@db.internal:5433/holdspace")
     assert parsed["ENGINE"] == "django.db.backends.postgresql"
     assert (parsed["USER"], parsed["PASSWORD"], parsed["HOST"], parsed["PORT"], parsed["NAME"]) == (
-        "clinic", "s@fe", "db.internal", "5433", "holdspace")
+        "clinic",
+        "s@fe",
+        "db.internal",
+        "5433",
+        "holdspace",
+    )
 
 
 @pytest.mark.parametrize("url", ["mysql://u@h/db", "postgres://u@h/"])

@@ -28,8 +28,12 @@ class IdleTimeoutMiddleware:
             from holdspace.audit.models import Action
             from holdspace.audit.trail import record
 
-            record(action=Action.LOGOUT, category="session", request=request,
-                   summary="Signed out after inactivity")
+            record(
+                action=Action.LOGOUT,
+                category="session",
+                request=request,
+                summary="Signed out after inactivity",
+            )
             logout(request)
             messages.info(request, "You were signed out after a period of inactivity.")
             return redirect(settings.LOGIN_URL)

@@ -31,12 +31,23 @@ def _known_user(credentials: dict[str, Any]) -> Any:
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kw: Any) -> None:
     # The attempted address is not copied into the trail: it may be a mistyped patient detail.
-    record(action=Action.LOGIN_FAILED, category="session", request=request,
-           actor=_known_user(credentials), outcome=Outcome.DENIED)
+    record(
+        action=Action.LOGIN_FAILED,
+        category="session",
+        request=request,
+        actor=_known_user(credentials),
+        outcome=Outcome.DENIED,
+    )
 
 
 @receiver(user_locked_out)
 def _locked_out(sender: Any, request: Any, username: str | None = None, **kw: Any) -> None:
     actor = _known_user({"username": username})
-    record(action=Action.LOCKOUT, category="session", request=request, actor=actor,
-           outcome=Outcome.DENIED, summary="Sign-in locked after repeated failures")
+    record(
+        action=Action.LOCKOUT,
+        category="session",
+        request=request,
+        actor=actor,
+        outcome=Outcome.DENIED,
+        summary="Sign-in locked after repeated failures",
+    )

@@ -68,7 +68,9 @@ def append_only(table: str) -> migrations.RunPython:
     return migrations.RunPython(_run(lambda vendor: _append_only(vendor, table)), elidable=False)
 
 
-def frozen(table: str, columns: list[str], signed_column: str | None = None) -> migrations.RunPython:
+def frozen(
+    table: str, columns: list[str], signed_column: str | None = None
+) -> migrations.RunPython:
     return migrations.RunPython(
         _run(lambda vendor: _frozen(vendor, table, columns, signed_column)), elidable=False
     )

@@ -27,7 +27,8 @@ from holdspace.patients.models import (
 )
 from holdspace.patients.vocabulary import SCREENING_ITEMS
 
-DEMO_PASSWORD = "holdspace-demo-2026"
+# Printed by `make demo` for everyone: demo data only, never a real clinic.
+DEMO_PASSWORD = "holdspace-demo-2026"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -61,30 +62,90 @@ STAFF = {
     ],
 }
 
-GIVEN = ["Avery", "Jordan", "Morgan", "Riley", "Casey", "Quinn", "Rowan", "Sage", "Emerson",
-         "Hayden", "Reese", "Parker", "Skyler", "Dakota", "Finley", "Marlowe", "Ellis", "Noor",
-         "Ines", "Tariq", "Priya", "Mateo", "Wren", "Soren", "Leona"]
-FAMILY = ["Ashford", "Bellamy", "Castellan", "Draper", "Everly", "Fairbanks", "Galloway",
-          "Hollis", "Iverson", "Jansen", "Kearney", "Lockhart", "Mercer", "Nakamura", "Oduya",
-          "Pemberton", "Quintero", "Ramsey", "Sorensen", "Thackeray", "Ulloa", "Vance",
-          "Whitcombe", "Yardley", "Zeller"]
+GIVEN = [
+    "Avery",
+    "Jordan",
+    "Morgan",
+    "Riley",
+    "Casey",
+    "Quinn",
+    "Rowan",
+    "Sage",
+    "Emerson",
+    "Hayden",
+    "Reese",
+    "Parker",
+    "Skyler",
+    "Dakota",
+    "Finley",
+    "Marlowe",
+    "Ellis",
+    "Noor",
+    "Ines",
+    "Tariq",
+    "Priya",
+    "Mateo",
+    "Wren",
+    "Soren",
+    "Leona",
+]
+FAMILY = [
+    "Ashford",
+    "Bellamy",
+    "Castellan",
+    "Draper",
+    "Everly",
+    "Fairbanks",
+    "Galloway",
+    "Hollis",
+    "Iverson",
+    "Jansen",
+    "Kearney",
+    "Lockhart",
+    "Mercer",
+    "Nakamura",
+    "Oduya",
+    "Pemberton",
+    "Quintero",
+    "Ramsey",
+    "Sorensen",
+    "Thackeray",
+    "Ulloa",
+    "Vance",
+    "Whitcombe",
+    "Yardley",
+    "Zeller",
+]
 PRONOUNS = ["she/her", "he/him", "they/them", "", "she/they"]
-INDICATIONS = [("trd", "F33.2"), ("mdd", "F33.1"), ("ptsd", "F43.12"), ("gad", "F41.1"),
-               ("bipolar_depression", "F31.81"), ("chronic_pain", "G90.512"), ("trd", "F32.2")]
+INDICATIONS = [
+    ("trd", "F33.2"),
+    ("mdd", "F33.1"),
+    ("ptsd", "F43.12"),
+    ("gad", "F41.1"),
+    ("bipolar_depression", "F31.81"),
+    ("chronic_pain", "G90.512"),
+    ("trd", "F32.2"),
+]
 
 CONSENT_TEXTS = {
-    ConsentKind.TREATMENT: ("Consent to treatment with intravenous ketamine",
-                            "I understand the purpose, the expected effects (dissociation, raised "
-                            "blood pressure, nausea), the risks and the alternatives, and that I may "
-                            "stop treatment at any time."),
-    ConsentKind.OFF_LABEL: ("Consent to off-label use of ketamine",
-                            "Ketamine is approved as an anaesthetic; its use for depression, anxiety, "
-                            "PTSD or pain at these doses is off-label. I have had the chance to ask "
-                            "questions about what this means."),
-    ConsentKind.TOUCH: ("Consent to supportive touch",
-                        "During sessions my therapist may offer supportive touch (a hand on the "
-                        "shoulder or hand-holding). I can say no at any time, and touch is asked "
-                        "again on the day of each session."),
+    ConsentKind.TREATMENT: (
+        "Consent to treatment with intravenous ketamine",
+        "I understand the purpose, the expected effects (dissociation, raised "
+        "blood pressure, nausea), the risks and the alternatives, and that I may "
+        "stop treatment at any time.",
+    ),
+    ConsentKind.OFF_LABEL: (
+        "Consent to off-label use of ketamine",
+        "Ketamine is approved as an anaesthetic; its use for depression, anxiety, "
+        "PTSD or pain at these doses is off-label. I have had the chance to ask "
+        "questions about what this means.",
+    ),
+    ConsentKind.TOUCH: (
+        "Consent to supportive touch",
+        "During sessions my therapist may offer supportive touch (a hand on the "
+        "shoulder or hand-holding). I can say no at any time, and touch is asked "
+        "again on the day of each session.",
+    ),
 }
 
 
@@ -120,11 +181,17 @@ def _seed_staff(clinic: Clinic, slug: str) -> dict[str, list[User]]:
     for local, name, credentials, role in STAFF[slug]:
         user = User.objects.filter(email=_email(local)).first()
         if user is None:
-            user = User.objects.create_user(_email(local), DEMO_PASSWORD, full_name=name,
-                                            credentials=credentials)
+            user = User.objects.create_user(
+                _email(local), DEMO_PASSWORD, full_name=name, credentials=credentials
+            )
         Membership.objects.create(user=user, clinic=clinic, role=role)
-        record(action=Action.PRIVILEGE_CHANGE, category="staff", clinic=clinic, obj=user,
-               summary=f"Demo seed: {Role(role).label}")
+        record(
+            action=Action.PRIVILEGE_CHANGE,
+            category="staff",
+            clinic=clinic,
+            obj=user,
+            summary=f"Demo seed: {Role(role).label}",
+        )
         by_role.setdefault(role, []).append(user)
     return by_role
 
@@ -133,60 +200,105 @@ def _seed_consent_documents(clinic: Clinic, admin: User) -> dict[str, ConsentDoc
     current = {}
     for kind, (title, body) in CONSENT_TEXTS.items():
         current[kind] = ConsentDocument.objects.create(
-            clinic=clinic, kind=kind, version=1, title=title, body=body, created_by=admin)
+            clinic=clinic, kind=kind, version=1, title=title, body=body, created_by=admin
+        )
     # A revised treatment consent, so some patients show "needs re-signing".
     title, body = CONSENT_TEXTS[ConsentKind.TREATMENT]
     current[ConsentKind.TREATMENT] = ConsentDocument.objects.create(
-        clinic=clinic, kind=ConsentKind.TREATMENT, version=2, title=title,
+        clinic=clinic,
+        kind=ConsentKind.TREATMENT,
+        version=2,
+        title=title,
         body=body + " I understand that the clinic records each session on a shared timeline.",
-        created_by=admin)
+        created_by=admin,
+    )
     return current
 
 
-def _seed_patient(clinic: Clinic, staff: dict[str, list[User]],
-                  documents: dict[str, ConsentDocument], rng: random.Random, index: int) -> None:
+def _seed_patient(
+    clinic: Clinic,
+    staff: dict[str, list[User]],
+    documents: dict[str, ConsentDocument],
+    rng: random.Random,
+    index: int,
+) -> None:
     sex = SexAtBirth.FEMALE if index % 2 == 0 else SexAtBirth.MALE
     today = timezone.localdate()
     patient = Patient.objects.create(
-        clinic=clinic, mrn=f"{clinic.name[0]}{10001 + index}",
-        legal_given_name=GIVEN[index], legal_family_name=FAMILY[index],
+        clinic=clinic,
+        mrn=f"{clinic.name[0]}{10001 + index}",
+        legal_given_name=GIVEN[index],
+        legal_family_name=FAMILY[index],
         preferred_name=GIVEN[(index + 7) % len(GIVEN)] if index % 5 == 0 else "",
         pronouns=PRONOUNS[index % len(PRONOUNS)],
-        date_of_birth=date(today.year - rng.randint(22, 70), rng.randint(1, 12), rng.randint(1, 28)),
-        sex_at_birth=sex, email=f"patient{index + 1}@example.test",
-        phone=f"555-01{index:02d}", emergency_contact_name=f"{GIVEN[-index - 1]} {FAMILY[index]}",
-        emergency_contact_phone=f"555-02{index:02d}", emergency_contact_relationship="Partner",
+        date_of_birth=date(
+            today.year - rng.randint(22, 70), rng.randint(1, 12), rng.randint(1, 28)
+        ),
+        sex_at_birth=sex,
+        email=f"patient{index + 1}@example.test",
+        phone=f"555-01{index:02d}",
+        emergency_contact_name=f"{GIVEN[-index - 1]} {FAMILY[index]}",
+        emergency_contact_phone=f"555-02{index:02d}",
+        emergency_contact_relationship="Partner",
         usual_escort_name=f"{GIVEN[-index - 1]} {FAMILY[index]}",
         usual_escort_phone=f"555-02{index:02d}",
-        status=[PatientStatus.REFERRED, PatientStatus.SCREENING, PatientStatus.ACTIVE,
-                PatientStatus.ACTIVE, PatientStatus.MAINTENANCE][index % 5],
+        status=[
+            PatientStatus.REFERRED,
+            PatientStatus.SCREENING,
+            PatientStatus.ACTIVE,
+            PatientStatus.ACTIVE,
+            PatientStatus.MAINTENANCE,
+        ][index % 5],
         prescriber=staff[Role.PRESCRIBER][index % len(staff[Role.PRESCRIBER])],
         therapist=staff[Role.THERAPIST][index % len(staff[Role.THERAPIST])],
     )
     patient.nurses.set(staff[Role.NURSE])
-    record(action=Action.CREATE, category="patient", patient=patient, obj=patient,
-           summary="Demo seed: patient registered")
+    record(
+        action=Action.CREATE,
+        category="patient",
+        patient=patient,
+        obj=patient,
+        summary="Demo seed: patient registered",
+    )
     nurse = staff[Role.NURSE][0]
     category, code = INDICATIONS[index % len(INDICATIONS)]
-    Indication.objects.create(patient=patient, category=category, icd10_code=code,
-                              is_primary=True, recorded_by=staff[Role.PRESCRIBER][0])
+    Indication.objects.create(
+        patient=patient,
+        category=category,
+        icd10_code=code,
+        is_primary=True,
+        recorded_by=staff[Role.PRESCRIBER][0],
+    )
     _seed_measurements(patient, nurse, rng, sex, index)
     if patient.status != PatientStatus.REFERRED:
         _seed_screening(patient, staff[Role.PRESCRIBER][0], index)
         _seed_consents(patient, documents, nurse, index)
 
 
-def _seed_measurements(patient: Patient, nurse: User, rng: random.Random, sex: str,
-                       index: int) -> None:
+def _seed_measurements(
+    patient: Patient, nurse: User, rng: random.Random, sex: str, index: int
+) -> None:
     height = Decimal(rng.randint(158, 172) if sex == SexAtBirth.FEMALE else rng.randint(168, 190))
     weight = Decimal(rng.randint(52, 118)) + Decimal(rng.randint(0, 9)) / 10
     # Every fourth patient was last weighed six weeks ago: the chart flags it as too old to dose.
     weighed_days_ago = 42 if index % 4 == 3 else rng.randint(0, 20)
     measured = timezone.now() - timedelta(days=weighed_days_ago, hours=2)
-    Observation.objects.create(patient=patient, code=ObservationCode.BODY_HEIGHT, value=height,
-                               unit="cm", measured_at=measured, recorded_by=nurse)
-    Observation.objects.create(patient=patient, code=ObservationCode.BODY_WEIGHT, value=weight,
-                               unit="kg", measured_at=measured, recorded_by=nurse)
+    Observation.objects.create(
+        patient=patient,
+        code=ObservationCode.BODY_HEIGHT,
+        value=height,
+        unit="cm",
+        measured_at=measured,
+        recorded_by=nurse,
+    )
+    Observation.objects.create(
+        patient=patient,
+        code=ObservationCode.BODY_WEIGHT,
+        value=weight,
+        unit="kg",
+        measured_at=measured,
+        recorded_by=nurse,
+    )
 
 
 def _seed_screening(patient: Patient, prescriber: User, index: int) -> None:
@@ -200,13 +312,21 @@ def _seed_screening(patient: Patient, prescriber: User, index: int) -> None:
         answers["psychosis"] = {"present": True, "note": "Brief psychotic episode, 2019"}
         outcome = ScreeningOutcome.NOT_ELIGIBLE
     signed = timezone.now() - timedelta(days=30 + index)
-    Screening.objects.create(patient=patient, answers=answers, outcome=outcome,
-                             conditions=conditions, created_by=prescriber, created_at=signed,
-                             signed_by=prescriber, signed_at=signed)
+    Screening.objects.create(
+        patient=patient,
+        answers=answers,
+        outcome=outcome,
+        conditions=conditions,
+        created_by=prescriber,
+        created_at=signed,
+        signed_by=prescriber,
+        signed_at=signed,
+    )
 
 
-def _seed_consents(patient: Patient, documents: dict[str, ConsentDocument], witness: User,
-                   index: int) -> None:
+def _seed_consents(
+    patient: Patient, documents: dict[str, ConsentDocument], witness: User, index: int
+) -> None:
     signed = timezone.now() - timedelta(days=28 + index)
     for kind, document in documents.items():
         if kind == ConsentKind.TREATMENT and index % 3 == 0:
@@ -214,6 +334,10 @@ def _seed_consents(patient: Patient, documents: dict[str, ConsentDocument], witn
             document = ConsentDocument.objects.get(clinic=document.clinic, kind=kind, version=1)
         declined = kind == ConsentKind.TOUCH and index % 4 == 1
         PatientConsent.objects.create(
-            patient=patient, document=document,
+            patient=patient,
+            document=document,
             decision=ConsentDecision.DECLINED if declined else ConsentDecision.GRANTED,
-            signed_name=patient.legal_name, signed_at=signed, witnessed_by=witness)
+            signed_name=patient.legal_name,
+            signed_at=signed,
+            witnessed_by=witness,
+        )

@@ -59,34 +59,77 @@ class ScreeningItem:
 # Research consensus statement (Sanacora et al., JAMA Psychiatry 2017) and the ASKP3 guideline;
 # see docs/CLINICAL.md §2. Clinics adapt the list with their medical director.
 SCREENING_ITEMS: tuple[ScreeningItem, ...] = (
-    ScreeningItem("psychosis", "Current or past psychotic disorder or psychotic symptoms",
-                  "Ketamine can worsen psychosis (APA consensus 2017).", absolute=True),
-    ScreeningItem("mania", "History of mania or hypomania",
-                  "Risk of switching to mania; bipolar depression needs a mood stabiliser plan."),
-    ScreeningItem("hypertension", "Uncontrolled hypertension (above 160/100 on repeat readings)",
-                  "Ketamine raises blood pressure, peaking around 40 minutes.", absolute=True),
-    ScreeningItem("cardiovascular", "Unstable angina, recent myocardial infarction, heart failure "
-                  "or significant arrhythmia", "Sympathomimetic effect raises cardiac demand.",
-                  absolute=True),
-    ScreeningItem("intracranial_pressure", "Raised intracranial pressure, recent head injury, "
-                  "intracranial mass or aneurysm", "Ketamine may raise intracranial pressure.",
-                  absolute=True),
-    ScreeningItem("intraocular_pressure", "Raised intraocular pressure or open globe injury",
-                  "Ketamine may raise intraocular pressure."),
-    ScreeningItem("pregnancy", "Pregnant, possibly pregnant or breastfeeding",
-                  "Safety in pregnancy and lactation is not established.", absolute=True),
-    ScreeningItem("substance_use", "Active substance use disorder (including past ketamine misuse)",
-                  "Risk of misuse; needs an addiction-informed plan."),
-    ScreeningItem("interacting_medication", "Interacting medication (benzodiazepines, lamotrigine, "
-                  "MAOIs, stimulants, opioids)", "May blunt the effect or add sedation or BP rise."),
-    ScreeningItem("cystitis", "History of ketamine-associated or interstitial cystitis",
-                  "Ketamine is toxic to the bladder with repeated exposure."),
-    ScreeningItem("sleep_apnoea", "Positive sleep apnoea screen (e.g. STOP-BANG 3 or more)",
-                  "Higher risk of airway problems under sedation."),
-    ScreeningItem("hepatic", "Significant liver disease", "Ketamine is metabolised by the liver; "
-                  "repeated dosing has been linked to liver injury."),
-    ScreeningItem("allergy", "Previous allergy or severe reaction to ketamine",
-                  "A prior severe reaction rules out re-exposure.", absolute=True),
+    ScreeningItem(
+        "psychosis",
+        "Current or past psychotic disorder or psychotic symptoms",
+        "Ketamine can worsen psychosis (APA consensus 2017).",
+        absolute=True,
+    ),
+    ScreeningItem(
+        "mania",
+        "History of mania or hypomania",
+        "Risk of switching to mania; bipolar depression needs a mood stabiliser plan.",
+    ),
+    ScreeningItem(
+        "hypertension",
+        "Uncontrolled hypertension (above 160/100 on repeat readings)",
+        "Ketamine raises blood pressure, peaking around 40 minutes.",
+        absolute=True,
+    ),
+    ScreeningItem(
+        "cardiovascular",
+        "Unstable angina, recent myocardial infarction, heart failure or significant arrhythmia",
+        "Sympathomimetic effect raises cardiac demand.",
+        absolute=True,
+    ),
+    ScreeningItem(
+        "intracranial_pressure",
+        "Raised intracranial pressure, recent head injury, intracranial mass or aneurysm",
+        "Ketamine may raise intracranial pressure.",
+        absolute=True,
+    ),
+    ScreeningItem(
+        "intraocular_pressure",
+        "Raised intraocular pressure or open globe injury",
+        "Ketamine may raise intraocular pressure.",
+    ),
+    ScreeningItem(
+        "pregnancy",
+        "Pregnant, possibly pregnant or breastfeeding",
+        "Safety in pregnancy and lactation is not established.",
+        absolute=True,
+    ),
+    ScreeningItem(
+        "substance_use",
+        "Active substance use disorder (including past ketamine misuse)",
+        "Risk of misuse; needs an addiction-informed plan.",
+    ),
+    ScreeningItem(
+        "interacting_medication",
+        "Interacting medication (benzodiazepines, lamotrigine, MAOIs, stimulants, opioids)",
+        "May blunt the effect or add sedation or BP rise.",
+    ),
+    ScreeningItem(
+        "cystitis",
+        "History of ketamine-associated or interstitial cystitis",
+        "Ketamine is toxic to the bladder with repeated exposure.",
+    ),
+    ScreeningItem(
+        "sleep_apnoea",
+        "Positive sleep apnoea screen (e.g. STOP-BANG 3 or more)",
+        "Higher risk of airway problems under sedation.",
+    ),
+    ScreeningItem(
+        "hepatic",
+        "Significant liver disease",
+        "Ketamine is metabolised by the liver; repeated dosing has been linked to liver injury.",
+    ),
+    ScreeningItem(
+        "allergy",
+        "Previous allergy or severe reaction to ketamine",
+        "A prior severe reaction rules out re-exposure.",
+        absolute=True,
+    ),
 )
 
 SCREENING_KEYS = tuple(item.key for item in SCREENING_ITEMS)

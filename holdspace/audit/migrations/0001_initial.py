@@ -6,41 +6,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clinics', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("clinics", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_label', models.CharField(max_length=200)),
-                ('actor_role', models.CharField(blank=True, max_length=40)),
-                ('action', models.CharField(choices=[('create', 'Create'), ('read', 'Read'), ('update', 'Update'), ('sign', 'Sign'), ('entered_in_error', 'Entered in error'), ('export', 'Export'), ('print', 'Print'), ('login', 'Log in'), ('login_failed', 'Failed log in'), ('logout', 'Log out'), ('lockout', 'Lockout'), ('break_glass', 'Break glass'), ('privilege_change', 'Privilege change'), ('password_change', 'Password change'), ('two_factor', 'Two-factor')], db_index=True, max_length=20)),
-                ('category', models.CharField(help_text='Data category, e.g. patient, consent.', max_length=60)),
-                ('object_type', models.CharField(blank=True, max_length=60)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('outcome', models.CharField(choices=[('success', 'Success'), ('denied', 'Denied')], default='success', max_length=10)),
-                ('source_ip', models.GenericIPAddressField(null=True)),
-                ('source_device', models.CharField(blank=True, max_length=200)),
-                ('request_id', models.CharField(blank=True, max_length=36)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('previous_hash', models.CharField(max_length=64)),
-                ('own_hash', models.CharField(max_length=64, unique=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('clinic', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, to='clinics.clinic')),
-                ('patient', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_label", models.CharField(max_length=200)),
+                ("actor_role", models.CharField(blank=True, max_length=40)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Create"),
+                            ("read", "Read"),
+                            ("update", "Update"),
+                            ("sign", "Sign"),
+                            ("entered_in_error", "Entered in error"),
+                            ("export", "Export"),
+                            ("print", "Print"),
+                            ("login", "Log in"),
+                            ("login_failed", "Failed log in"),
+                            ("logout", "Log out"),
+                            ("lockout", "Lockout"),
+                            ("break_glass", "Break glass"),
+                            ("privilege_change", "Privilege change"),
+                            ("password_change", "Password change"),
+                            ("two_factor", "Two-factor"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        help_text="Data category, e.g. patient, consent.", max_length=60
+                    ),
+                ),
+                ("object_type", models.CharField(blank=True, max_length=60)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("success", "Success"), ("denied", "Denied")],
+                        default="success",
+                        max_length=10,
+                    ),
+                ),
+                ("source_ip", models.GenericIPAddressField(null=True)),
+                ("source_device", models.CharField(blank=True, max_length=200)),
+                ("request_id", models.CharField(blank=True, max_length=36)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("previous_hash", models.CharField(max_length=64)),
+                ("own_hash", models.CharField(max_length=64, unique=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.PROTECT, to="clinics.clinic"
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['clinic', 'at'], name='audit_audit_clinic__c734eb_idx'), models.Index(fields=['patient', 'at'], name='audit_audit_patient_75268e_idx')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["clinic", "at"], name="audit_audit_clinic__c734eb_idx"),
+                    models.Index(fields=["patient", "at"], name="audit_audit_patient_75268e_idx"),
+                ],
             },
         ),
     ]

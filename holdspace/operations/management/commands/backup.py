@@ -46,9 +46,16 @@ class Command(BaseCommand):
         target.parent.mkdir(parents=True, exist_ok=True)
         db = settings.DATABASES["default"]
         env = {"PGPASSWORD": str(db.get("PASSWORD") or "")}
-        command = [pg_dump, "--format=custom", f"--file={target}", "--no-owner",
-                   f"--host={db.get('HOST') or 'localhost'}", f"--port={db.get('PORT') or 5432}",
-                   f"--username={db.get('USER') or ''}", str(db["NAME"])]
+        command = [
+            pg_dump,
+            "--format=custom",
+            f"--file={target}",
+            "--no-owner",
+            f"--host={db.get('HOST') or 'localhost'}",
+            f"--port={db.get('PORT') or 5432}",
+            f"--username={db.get('USER') or ''}",
+            str(db["NAME"]),
+        ]
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
         if result.returncode != 0:
             raise CommandError(f"pg_dump failed: {result.stderr.strip()}")

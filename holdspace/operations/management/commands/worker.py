@@ -8,8 +8,9 @@ class Command(BaseCommand):
     help = "Run the background task worker (reminders, escalations, exports)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--interval", type=float, default=1.0,
-                            help="Seconds between polls for new tasks.")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds between polls for new tasks."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("db_worker", interval=options["interval"])
