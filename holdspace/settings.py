@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "holdspace.audit",
     "holdspace.clinics",
     "holdspace.patients",
+    "holdspace.dosing",
     "holdspace.operations",
     "holdspace.demo",
 ]

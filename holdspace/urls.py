@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("holdspace.accounts.urls")),
     path("patients/", include("holdspace.patients.urls")),
     path("audit/", include("holdspace.audit.urls")),
+    path("", include("holdspace.dosing.urls")),
     # Static files are served by the app itself: a clinic server has no separate web server to
     # configure, and the files are small and few. A reverse proxy may take this over.
     re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATICFILES_DIRS[0]}),
