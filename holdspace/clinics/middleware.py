@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from holdspace.clinics.models import Device, Membership
 
@@ -32,7 +33,11 @@ class CurrentClinicMiddleware:
             refused = self._attach_device(request)
             if refused is not None:
                 return refused
-        return self.get_response(request)
+        if request.clinic is None:  # type: ignore[attr-defined]
+            return self.get_response(request)
+        # Clinical times are stored in UTC and read and shown in the clinic's own time zone.
+        with timezone.override(request.clinic.time_zone):  # type: ignore[attr-defined]
+            return self.get_response(request)
 
     @staticmethod
     def _attach_membership(request: HttpRequest) -> None:
