@@ -23,7 +23,7 @@ $(STAMP): requirements.lock pyproject.toml scripts/find-python
 
 demo: venv
 	@mkdir -p var
-	HOLDSPACE_DEMO=1 $(HS) migrate --noinput
+	HOLDSPACE_DEMO=1 $(HS) migrate --noinput -v0
 	HOLDSPACE_DEMO=1 $(HS) seed-demo
 	@echo "Starting holdspace on http://$(HOST):$(PORT) with the task worker (Ctrl-C stops both)."
 	@HOLDSPACE_DEMO=1 $(HS) worker & worker=$$!; \
