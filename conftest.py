@@ -63,21 +63,29 @@ def nurse_b(clinic_b):
 
 @pytest.fixture
 def patient_a(clinic_a):
-    return PatientFactory(clinic=clinic_a, legal_given_name="Alex", legal_family_name="Rivera",
-                          preferred_name="Lex", mrn="A-1001")
+    return PatientFactory(
+        clinic=clinic_a,
+        legal_given_name="Alex",
+        legal_family_name="Rivera",
+        preferred_name="Lex",
+        mrn="A-1001",
+    )
 
 
 @pytest.fixture
 def patient_b(clinic_b):
-    return PatientFactory(clinic=clinic_b, legal_given_name="Bea", legal_family_name="Okafor",
-                          mrn="B-2001")
+    return PatientFactory(
+        clinic=clinic_b, legal_given_name="Bea", legal_family_name="Okafor", mrn="B-2001"
+    )
 
 
 def signed_in(user, clinic=None) -> Client:
     """A browser session for ``user`` past password and two-factor, working in ``clinic``."""
     client = Client()
     client.force_login(user)
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test", defaults={"confirmed": True}
+    )
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     if clinic is not None:
