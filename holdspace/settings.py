@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "holdspace.clinics",
     "holdspace.patients",
     "holdspace.dosing",
+    "holdspace.measures",
     "holdspace.operations",
     "holdspace.demo",
 ]
