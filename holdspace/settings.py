@@ -62,10 +62,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Messages come before the idle check, which tells the person why they were signed out.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "holdspace.accounts.middleware.IdleTimeoutMiddleware",
     "holdspace.accounts.middleware.TwoFactorRequiredMiddleware",
     "holdspace.clinics.middleware.CurrentClinicMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Axes must come last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -144,6 +145,8 @@ LOGIN_REDIRECT_URL = "clinics:home"
 AXES_FAILURE_LIMIT = env_int("HOLDSPACE_LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HOLDSPACE_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The sign-in form's field is "username" (holding the email); axes must count failures by it.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

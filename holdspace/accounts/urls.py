@@ -8,4 +8,5 @@ urlpatterns = [
     path("two-factor/", views.two_factor_step, name="two_factor"),
     path("logout/", views.sign_out, name="logout"),
     path("password/", views.change_password, name="password"),
+    path("invite/<str:uidb64>/<str:token>/", views.accept_invite, name="accept_invite"),
 ]

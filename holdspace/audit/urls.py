@@ -1,6 +1,6 @@
 from django.urls import path
 
-from holdspace.clinics import views
+from holdspace.audit import views
 
 app_name = "audit"
-urlpatterns = [path("", views.home, name="report")]
+urlpatterns = [path("", views.audit_report, name="report")]
