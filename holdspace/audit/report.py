@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 
 from holdspace.accounts.models import User
 from holdspace.audit.models import Action, AuditEvent
@@ -161,6 +161,10 @@ def events_for(clinic: Clinic, form: AuditFilterForm, sort: str) -> QuerySet[Aud
     if form.is_bound and not form.is_valid():
         return AuditEvent.objects.none()
     cleaned = form.cleaned_data if form.is_bound else {}
-    events = AuditEvent.objects.filter(clinic=clinic).select_related("patient")
+    # Sign-in events belong to a person, not a clinic (no clinic is chosen yet when they are
+    # written), so the report also shows those of the people who work here.
+    staff = User.objects.filter(memberships__clinic=clinic).values("pk")
+    staff_sessions = Q(clinic__isnull=True, actor__in=staff)
+    events = AuditEvent.objects.filter(Q(clinic=clinic) | staff_sessions).select_related("patient")
     events = _filtered(events, cleaned, clinic.time_zone)
     return _with_role_label(events).order_by(*ordering(sort))

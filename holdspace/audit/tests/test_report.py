@@ -41,7 +41,11 @@ def test_report_shows_only_this_clinics_rows(as_admin_a, clinic_a, clinic_b):
     _event(None, "in no clinic")
     response = as_admin_a.get(URL)
     assert _summaries(response) == ["in clinic A"]
-    assert all(row.clinic_id == clinic_a.pk for row in _rows(response))
+    # Besides clinic A's rows, only sign-in rows (no clinic) of clinic A's own staff show.
+    assert all(
+        row.clinic_id == clinic_a.pk or (row.clinic_id is None and row.category == "session")
+        for row in _rows(response)
+    )
     assert "in clinic B" not in response.content.decode()
 
 
@@ -136,8 +140,8 @@ def test_pages_of_fifty(as_admin_a, clinic_a):
     first = as_admin_a.get(URL)
     assert len(_rows(first)) == PAGE_SIZE
     second = as_admin_a.get(URL, {"page": 2})
-    # Ten test rows, plus the two "report viewed" rows written by these two visits.
-    assert len(_rows(second)) == 12
+    # Ten test rows, the two "report viewed" rows of these two visits, and the admin's sign-in.
+    assert len(_rows(second)) == 13
     assert _summaries(second)[-1] == "event 0"
     assert "Page 2 of 2" in second.content.decode()
 
@@ -150,3 +154,14 @@ def test_row_shows_who_with_role_object_outcome_and_source(as_admin_a, clinic_a,
     assert "A-1001" in body
     assert "Denied" in body
     assert "127.0.0.1" in body
+
+
+def test_staff_sign_ins_appear_in_their_clinics_report_only(as_admin_a, nurse_a, nurse_b):
+    from holdspace.audit.trail import record
+
+    record(action=Action.LOGIN, category="session", actor=nurse_a)
+    record(action=Action.LOGIN, category="session", actor=nurse_b)
+    response = as_admin_a.get(reverse("audit:report"), {"action": "login"})
+    actors = {row.actor for row in _rows(response)}
+    assert nurse_a in actors
+    assert nurse_b not in actors
