@@ -56,7 +56,8 @@ def test_nurse_signs_in_finds_a_patient_records_a_weight_and_signs_out(page, liv
 def test_a_nurse_of_another_clinic_cannot_reach_the_patient(page, live_server_url):
     base = live_server_url.url
     (public_id,) = live_server_url.query(
-        "SELECT public_id FROM patients_patient WHERE mrn = ?", ("H10003",))[0]
+        "SELECT public_id FROM patients_patient WHERE mrn = ?", ("H10003",)
+    )[0]
     chart_path = f"/patients/{_uuid(public_id)}/"
 
     sign_in_with_two_factor(page, base, "nurse.yazzie@demo.holdspace.test")
