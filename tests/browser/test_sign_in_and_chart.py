@@ -31,7 +31,10 @@ def test_nurse_signs_in_finds_a_patient_records_a_weight_and_signs_out(page, liv
     sign_in_with_two_factor(page, base, "nurse.lindqvist@demo.holdspace.test")
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
 
-    page.get_by_label("Name or MRN").fill("H10002")
+    search = page.get_by_label("Name or MRN")
+    search.fill("H10002")
+    # Enter submits the search whether or not htmx has finished loading on this page.
+    search.press("Enter")
     results = page.locator("#patient-results")
     expect(results.get_by_role("row")).to_have_count(2)  # header + the one patient
     results.get_by_role("link").first.click()
