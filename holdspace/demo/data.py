@@ -11,6 +11,7 @@ from holdspace.accounts.models import User
 from holdspace.audit.models import Action
 from holdspace.audit.trail import record
 from holdspace.clinics.models import Chair, Clinic, Membership, Role
+from holdspace.dosing.demo import seed_dosing
 from holdspace.patients.models import (
     ConsentDecision,
     ConsentDocument,
@@ -174,6 +175,8 @@ def seed() -> None:
         offset = 0 if demo_clinic.slug == "harbor" else 13
         for index in range(count):
             _seed_patient(clinic, staff, documents, rng, offset + index)
+        # Protocols, courses and orders; its own generator, so the patients above stay as they were.
+        seed_dosing(clinic, staff, random.Random(f"dosing-{demo_clinic.slug}"))
 
 
 def _seed_staff(clinic: Clinic, slug: str) -> dict[str, list[User]]:

@@ -562,6 +562,33 @@ def check_caps(plan: InfusionPlan, caps: Caps) -> tuple[str, ...]:
     return tuple(message for message in messages if message is not None)
 
 
+def check_dose_range(
+    order: DoseOrder, minimum: Decimal | None, maximum: Decimal | None
+) -> tuple[str, ...]:
+    """A hard-stop message when the ordered amount lies outside the protocol's allowed range,
+    in the order's own unit (mg/kg, mg/kg/h or mg/h); None means "no bound on that side".
+
+    CLINICAL.md section 1: the studied range (0.1-0.75 mg/kg) and the caps are clinic settings,
+    and leaving them needs a prescriber's override with a reason (outside the engine). Exact
+    comparison, as for caps."""
+    _require_optional_positive("Allowed minimum dose", minimum)
+    _require_optional_positive("Allowed maximum dose", maximum)
+    unit = AMOUNT_UNITS[order.mode]
+    amount = order.amount
+    if maximum is not None and amount > maximum:
+        shown = _show_above(amount, maximum, 2)
+        return (
+            f"Dose {shown} {unit} is above the protocol's allowed maximum of "
+            f"{_show(maximum, 2)} {unit}",
+        )
+    if minimum is not None and amount < minimum:
+        return (
+            f"Dose {_show(amount, 2)} {unit} is below the protocol's allowed minimum of "
+            f"{_show(minimum, 2)} {unit}",
+        )
+    return ()
+
+
 # Project default, not from a source: rounding the stock volume to draw, or the pump rate, to the
 # house step should not change the drug given by more than 5 %. With 100 mg/mL stock a 0.1 mL
 # step is up to 5 mg, so small drawn volumes can cross this; the prescriber is then warned.
@@ -964,21 +991,33 @@ DEFAULT_TITRATION_POLICY = TitrationPolicy(
 @dataclass(frozen=True)
 class PriorInfusion:
     """What happened at one earlier infusion: the dose given (mg/kg), the worst adverse event
-    grade (0 = none), the peak blood pressure, and the protocol's hold tier at the time."""
+    grade (0 = none), the peak blood pressure, and the protocol's hold tier at the time.
+
+    None for the grade or a peak pressure means "not recorded" (e.g. before the live infusion
+    module records them). Unrecorded tolerance is never read as "tolerated": see
+    `advise_titration`, which then does not step up."""
 
     mg_per_kg: Decimal
-    max_adverse_event_grade: int
-    peak_systolic: int
-    peak_diastolic: int
+    max_adverse_event_grade: int | None
+    peak_systolic: int | None
+    peak_diastolic: int | None
     hold_systolic: int = DEFAULT_HOLD_SYSTOLIC
     hold_diastolic: int = DEFAULT_HOLD_DIASTOLIC
 
     def __post_init__(self) -> None:
         _require_positive("Previous dose (mg/kg)", self.mg_per_kg)
-        if not 0 <= self.max_adverse_event_grade <= 5:
+        grade = self.max_adverse_event_grade
+        if grade is not None and not 0 <= grade <= 5:
             raise DoseInputError("Adverse event grade must be 0 (none) to 5.")
-        if min(self.peak_systolic, self.peak_diastolic) <= 0:
+        pressures = [p for p in (self.peak_systolic, self.peak_diastolic) if p is not None]
+        if pressures and min(pressures) <= 0:
             raise DoseInputError("Peak blood pressure must be greater than zero.")
+
+    @property
+    def tolerance_recorded(self) -> bool:
+        """True when the grade and both peak pressures are known."""
+        values = (self.max_adverse_event_grade, self.peak_systolic, self.peak_diastolic)
+        return all(value is not None for value in values)
 
 
 @dataclass(frozen=True)
@@ -997,17 +1036,26 @@ def _mg_kg(value: Decimal) -> str:
 def _tolerance_concerns(last: PriorInfusion, policy: TitrationPolicy) -> list[str]:
     """Why the last infusion was not tolerated, in words; empty when it was."""
     concerns = []
-    if last.max_adverse_event_grade >= policy.step_down_adverse_event_grade:
+    grade = last.max_adverse_event_grade
+    if grade is not None and grade >= policy.step_down_adverse_event_grade:
         concerns.append(
-            f"it had an adverse event of grade {last.max_adverse_event_grade} "
+            f"it had an adverse event of grade {grade} "
             f"(grade {policy.step_down_adverse_event_grade} or higher calls for a lower dose)"
         )
-    if last.peak_systolic >= last.hold_systolic or last.peak_diastolic >= last.hold_diastolic:
+    systolic, diastolic = last.peak_systolic, last.peak_diastolic
+    high_systolic = systolic is not None and systolic >= last.hold_systolic
+    high_diastolic = diastolic is not None and diastolic >= last.hold_diastolic
+    if high_systolic or high_diastolic:
+        shown = f"{_unknown_or(systolic)}/{_unknown_or(diastolic)}"
         concerns.append(
-            f"blood pressure peaked at {last.peak_systolic}/{last.peak_diastolic} mmHg, at or "
+            f"blood pressure peaked at {shown} mmHg, at or "
             f"above the hold tier of {last.hold_systolic}/{last.hold_diastolic} mmHg"
         )
     return concerns
+
+
+def _unknown_or(value: int | None) -> str:
+    return "?" if value is None else str(value)
 
 
 def _step_down(
@@ -1063,7 +1111,9 @@ def advise_titration(
     3. last dose above the protocol maximum -> STEP_DOWN to the maximum;
     4. response or remission -> KEEP; response unknown -> KEEP until measured;
     5. no or partial response -> STEP_UP by one step, never above the maximum (KEEP with
-       "already at the protocol maximum" when there).
+       "already at the protocol maximum" when there);
+    6. the last infusion's tolerance not recorded (a None in `PriorInfusion`) -> never STEP_UP:
+       KEEP, saying that tolerance is unknown. Recorded values that breach still step down.
     """
     if not priors:
         why = "No previous infusion: start at the protocol starting dose of "
@@ -1080,5 +1130,20 @@ def advise_titration(
         why = f"The last dose ({_mg_kg(last.mg_per_kg)}) is above the protocol maximum."
         return TitrationAdvice(TitrationAction.STEP_DOWN, policy.max_mg_per_kg, why)
     if response in (ResponseSoFar.RESPONSE, ResponseSoFar.REMISSION, ResponseSoFar.UNKNOWN):
-        return _keep(last, response)
-    return _step_up(policy, last, response)
+        advice = _keep(last, response)
+    elif last.tolerance_recorded:
+        return _step_up(policy, last, response)
+    else:
+        # Judgement call: a higher dose is suggested only after a tolerated infusion, and an
+        # infusion whose adverse events or peak blood pressure were not recorded is not known
+        # to have been tolerated.
+        how = "no response" if response is ResponseSoFar.NONE else "only a partial response"
+        why = f"The last infusion ({_mg_kg(last.mg_per_kg)}) had {how} so far; keep this dose."
+        advice = TitrationAdvice(TitrationAction.KEEP, last.mg_per_kg, why)
+    if last.tolerance_recorded:
+        return advice
+    unknown = (
+        " The last infusion's tolerance (adverse events, peak blood pressure) was not "
+        "recorded, so it could not be considered and no step up is suggested."
+    )
+    return replace(advice, reason=advice.reason + unknown)

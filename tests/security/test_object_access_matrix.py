@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from holdspace.audit.models import Action, AuditEvent, Outcome
 from holdspace.clinics.models import Device, Membership
+from holdspace.dosing.tests.builders import dosing_world
 from holdspace.patients.models import (
     ConsentDocument,
     ConsentKind,
@@ -85,6 +86,7 @@ def _world(clinic, author, prescriber) -> dict[str, object]:
         "document_id": document,
         "membership_id": Membership.objects.get(user=author, clinic=clinic),
         "device_id": _device(clinic),
+        **dosing_world(patient, author, prescriber),
     }
 
 
@@ -104,6 +106,9 @@ BUILDERS: set[str] = {
     "document_id",
     "membership_id",
     "device_id",
+    "protocol_id",
+    "course_id",
+    "order_id",
 }
 
 
