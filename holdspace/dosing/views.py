@@ -37,7 +37,6 @@ from holdspace.patients.views import (
     audit_read,
     current_role,
     get_patient_for,
-    in_clinic_time,
 )
 
 TOLERANCE_PENDING = (
@@ -227,7 +226,6 @@ def edit_protocol(request: HttpRequest, protocol_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def new_course(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     require(request, [Role.PRESCRIBER], actions.PRESCRIBERS_COURSES)
@@ -253,7 +251,6 @@ def new_course(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @clinic_member_required()
-@in_clinic_time
 def course_detail(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
     course = get_course_for(request, course_id)
     patient = course.patient
@@ -276,7 +273,6 @@ def course_detail(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def course_phase(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
     course = get_course_for(request, course_id)
     require(request, [Role.PRESCRIBER], actions.PRESCRIBERS_COURSES)
@@ -385,7 +381,6 @@ def _order_page(
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def new_order(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
     course = get_course_for(request, course_id)
     require(request, [Role.PRESCRIBER], actions.PRESCRIBERS_ORDER)
@@ -394,7 +389,6 @@ def new_order(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @clinic_member_required()
-@in_clinic_time
 def order_preview(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
     """The plan for the order form as it is being typed (htmx partial)."""
     course = get_course_for(request, course_id)
@@ -440,7 +434,6 @@ def _order_context(request: HttpRequest, order: InfusionOrder) -> dict[str, Any]
 
 @require_http_methods(["GET"])
 @clinic_member_required()
-@in_clinic_time
 def order_detail(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
     order = get_order_for(request, order_id)
     audit_read(request, "order", order.course.patient, order, "Infusion order opened")
@@ -463,7 +456,6 @@ def sign_order(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def change_order(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
     order = get_order_for(request, order_id)
     require(request, [Role.PRESCRIBER], actions.PRESCRIBERS_ORDER)
@@ -475,7 +467,6 @@ def change_order(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def void_order(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
     order = get_order_for(request, order_id)
     require(request, [Role.PRESCRIBER], actions.PRESCRIBERS_ORDER)
@@ -499,7 +490,6 @@ def void_order(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def double_check(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
     """The checker's page. It never shows the order's weight or dose."""
     order = get_order_for(request, order_id)
@@ -536,7 +526,6 @@ def double_check(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def resolve_mismatch(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
     order = get_order_for(request, order_id)
     require(request, [Role.PRESCRIBER], actions.PRESCRIBERS_RESOLVE)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -58,17 +57,6 @@ from holdspace.patients.vocabulary import SCREENING_ITEMS, icd10_description, in
 
 PAGE_SIZE = 25
 GET_POST = ["GET", "POST"]
-
-
-def in_clinic_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Read and show clinical times in the clinic's own time zone (stored in UTC)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(request.clinic.time_zone):
-            return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -172,7 +160,6 @@ def chart_url(patient: Patient) -> str:
 
 @require_http_methods(["GET"])
 @clinic_member_required()
-@in_clinic_time
 def patient_list(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET)
     patients = Patient.objects.filter(clinic=request.clinic)
@@ -195,7 +182,6 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def new_patient(request: HttpRequest) -> HttpResponse:
     clinic = request.clinic
     form = PatientForm(request.POST if request.method == "POST" else None, clinic=clinic)
@@ -214,7 +200,6 @@ def new_patient(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def edit_patient(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     if request.method == "GET":
@@ -259,7 +244,6 @@ def _edit_conflict(request: HttpRequest, current: Patient) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def change_status(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     form = StatusForm(
@@ -277,7 +261,6 @@ def change_status(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def care_team(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     form = CareTeamForm(
@@ -375,7 +358,6 @@ def _chart_context(request: HttpRequest, patient: Patient) -> dict[str, Any]:
 
 @require_http_methods(["GET"])
 @clinic_member_required()
-@in_clinic_time
 def chart(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     context = _chart_context(request, patient)
@@ -388,7 +370,6 @@ def chart(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def record_measurement(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     require(request, CLINICAL_ROLES, actions.CLINICIANS_ONLY)
@@ -462,7 +443,6 @@ def _entered_in_error(
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def observation_error(
     request: HttpRequest, patient_id: uuid.UUID, observation_id: uuid.UUID
 ) -> HttpResponse:
@@ -484,7 +464,6 @@ def observation_error(
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def add_indication(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     require(request, CLINICAL_ROLES, actions.CLINICIANS_ONLY)
@@ -508,7 +487,6 @@ def add_indication(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def indication_error(
     request: HttpRequest, patient_id: uuid.UUID, indication_id: uuid.UUID
 ) -> HttpResponse:
@@ -529,7 +507,6 @@ def indication_error(
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def new_screening(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     role = require(request, CLINICAL_ROLES, actions.CLINICIANS_ONLY)
@@ -567,7 +544,6 @@ def new_screening(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @clinic_member_required()
-@in_clinic_time
 def screening_detail(
     request: HttpRequest, patient_id: uuid.UUID, screening_id: uuid.UUID
 ) -> HttpResponse:
@@ -613,7 +589,6 @@ def sign_screening(
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def screening_error(
     request: HttpRequest, patient_id: uuid.UUID, screening_id: uuid.UUID
 ) -> HttpResponse:
@@ -636,7 +611,6 @@ def screening_error(
 
 @require_http_methods(["GET"])
 @clinic_member_required()
-@in_clinic_time
 def consent_documents(request: HttpRequest) -> HttpResponse:
     clinic = request.clinic
     documents = list(
@@ -657,7 +631,6 @@ def consent_documents(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def new_consent_document(request: HttpRequest) -> HttpResponse:
     require(request, [Role.CLINIC_ADMIN, Role.PRESCRIBER], actions.DOCUMENT_AUTHORS)
     clinic = request.clinic
@@ -689,7 +662,6 @@ def _revision_of(request: HttpRequest) -> dict[str, str]:
 
 @require_http_methods(["GET"])
 @clinic_member_required()
-@in_clinic_time
 def consent_document(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     document = get_document_for(request, document_id)
     latest = latest_consent_documents(document.clinic_id).get(document.kind)
@@ -706,7 +678,6 @@ def consent_document(request: HttpRequest, document_id: uuid.UUID) -> HttpRespon
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def new_consent(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     require(request, CLINICAL_ROLES, actions.CLINICIANS_ONLY)
@@ -749,7 +720,6 @@ def new_consent(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @clinic_member_required()
-@in_clinic_time
 def consent_detail(
     request: HttpRequest, patient_id: uuid.UUID, consent_id: uuid.UUID
 ) -> HttpResponse:
@@ -772,7 +742,6 @@ def consent_detail(
 
 @require_http_methods(GET_POST)
 @clinic_member_required()
-@in_clinic_time
 def consent_error(
     request: HttpRequest, patient_id: uuid.UUID, consent_id: uuid.UUID
 ) -> HttpResponse:
