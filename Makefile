@@ -25,9 +25,12 @@ demo: venv
 	@mkdir -p var
 	HOLDSPACE_DEMO=1 $(HS) migrate --noinput -v0
 	HOLDSPACE_DEMO=1 $(HS) seed-demo
-	@echo "Starting holdspace on http://$(HOST):$(PORT) with the task worker (Ctrl-C stops both)."
+	@echo "Starting holdspace on http://$(HOST):$(PORT) with the task worker and the simulated monitors (Ctrl-C stops all three; the monitors log to var/simulate.log)."
+# The simulated monitors post vital signs into the demo's monitored infusions every 15 s, through
+# the device API's own path, so the board and the consoles are alive; bounded to 12 hours.
 	@HOLDSPACE_DEMO=1 $(HS) worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	HOLDSPACE_DEMO=1 $(HS) simulate --seconds 43200 --interval 15 > var/simulate.log 2>&1 & simulate=$$!; \
+	trap 'kill $$worker $$simulate 2>/dev/null' EXIT INT TERM; \
 	HOLDSPACE_DEMO=1 $(HS) serve --host $(HOST) --port $(PORT)
 
 lint: venv
@@ -49,3 +52,19 @@ lock:
 	@python=$$(scripts/find-python) || exit 1; \
 	"$$python" -m venv var/lock-tools && var/lock-tools/bin/pip install --quiet uv && \
 	var/lock-tools/bin/uv pip compile requirements.in --python-version 3.12 --generate-hashes -o requirements.lock
+
+# Benchmarks (bench/, never part of `make test`), each figure beside a baseline from the same run:
+# live-event fan-out (bench/fanout.py) and, when present, vital-sign POSTs (bench/vitals.py).
+# Results go to var/bench/; one merged JSON summary goes to stdout, progress to stderr.
+.PHONY: bench bench-quick
+bench: venv
+	@mkdir -p var/bench
+	@$(PY) bench/fanout.py > var/bench/fanout-summary.json
+	@if [ -f bench/vitals.py ]; then $(PY) bench/vitals.py --merge var/bench/fanout-summary.json; \
+	else cat var/bench/fanout-summary.json; fi
+
+bench-quick: venv
+	@mkdir -p var/bench
+	@$(PY) bench/fanout.py --quick > var/bench/fanout-quick-summary.json
+	@if [ -f bench/vitals.py ]; then $(PY) bench/vitals.py --quick --merge var/bench/fanout-quick-summary.json; \
+	else cat var/bench/fanout-quick-summary.json; fi

@@ -13,6 +13,7 @@ ALIASES = {
     "verify-audit": "verify_audit",
     "dose-plan": "dose_plan",
     "delivered-dose": "delivered_dose",
+    "live-prune": "live_prune",
 }
 
 

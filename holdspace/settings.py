@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "holdspace.clinics",
     "holdspace.patients",
     "holdspace.dosing",
+    "holdspace.infusions",
     "holdspace.measures",
+    "holdspace.live",
     "holdspace.operations",
     "holdspace.demo",
 ]

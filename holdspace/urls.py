@@ -2,12 +2,18 @@ from django.conf import settings
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from holdspace.api.api import api
+
 urlpatterns = [
     path("", include("holdspace.clinics.urls")),
     path("accounts/", include("holdspace.accounts.urls")),
     path("patients/", include("holdspace.patients.urls")),
     path("audit/", include("holdspace.audit.urls")),
     path("", include("holdspace.dosing.urls")),
+    path("", include("holdspace.infusions.urls")),
+    path("live/", include("holdspace.live.urls")),
+    # The device API (monitor feeds), token-authenticated; OpenAPI at /api/v1/docs.
+    path("api/v1/", api.urls),
     # Static files are served by the app itself: a clinic server has no separate web server to
     # configure, and the files are small and few. A reverse proxy may take this over.
     re_path(r"^static/(?P<path>.*)$", serve, {"document_root": settings.STATICFILES_DIRS[0]}),

@@ -1,4 +1,4 @@
-"""Changes to who may work in a clinic: staff invitations, roles, deactivation, board devices.
+"""Changes to who may work in a clinic: staff invitations, roles, deactivation, devices.
 
 Each action runs in one transaction, checks that the actor is an active clinic admin of the
 clinic concerned, makes the change and writes its audit row together. A refusal the admin can
@@ -7,7 +7,7 @@ act on (already a member, last admin) raises ``StaffChangeRefused`` with a messa
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,7 +16,7 @@ from holdspace.accounts.models import User
 from holdspace.accounts.tokens import invitation_path
 from holdspace.audit.models import Action
 from holdspace.audit.trail import record
-from holdspace.clinics.models import Clinic, Device, Membership, Role
+from holdspace.clinics.models import Chair, Clinic, Device, DeviceKind, Membership, Role
 
 LAST_ADMIN_MESSAGE = (
     "You are the last active clinic admin here. Make someone else a clinic admin first, "
@@ -221,13 +221,40 @@ def reactivate_membership(
         )
 
 
-def create_board_device(
-    actor: Membership, name: str, request: HttpRequest | None = None
+FEED_NEEDS_CHAIR = (
+    "Choose the chair this monitor is at: a monitor feed writes vital signs for one chair only."
+)
+BOARD_HAS_NO_CHAIR = "A wall board shows every chair; it is not bound to one."
+FOREIGN_CHAIR = "Choose one of this clinic's chairs in use."
+
+
+def _check_device_chair(clinic: Clinic, kind: str, chair: Chair | None) -> None:
+    """A feed device needs one active chair of its own clinic; a board has none."""
+    if kind not in DeviceKind.values:
+        raise ValidationError({"kind": "Choose a wall board or a monitor feed."})
+    if kind == DeviceKind.BOARD:
+        if chair is not None:
+            raise ValidationError({"chair": BOARD_HAS_NO_CHAIR})
+        return
+    if chair is None:
+        raise ValidationError({"chair": FEED_NEEDS_CHAIR})
+    if chair.clinic_id != clinic.pk or not chair.is_active:
+        raise ValidationError({"chair": FOREIGN_CHAIR})
+
+
+def create_device(
+    actor: Membership,
+    name: str,
+    kind: str = DeviceKind.BOARD,
+    chair: Chair | None = None,
+    request: HttpRequest | None = None,
 ) -> tuple[Device, str]:
-    """A new wall-board device and its sign-in token, which is returned here and never stored."""
+    """A new device (a wall board, or a monitor feed bound to ``chair``) and its token, which
+    is returned here and never stored. Refusals are ``ValidationError`` keyed by field."""
     with transaction.atomic():
         _require_admin(actor, actor.clinic)
-        device = Device(clinic=actor.clinic, name=name)
+        _check_device_chair(actor.clinic, kind, chair)
+        device = Device(clinic=actor.clinic, name=name, kind=kind, chair=chair)
         token = device.issue_token()
         device.save()
         record(
@@ -237,15 +264,27 @@ def create_board_device(
             actor=actor.user,
             clinic=actor.clinic,
             obj=device,
-            summary="Board device created",
+            summary=f"{_device_label(device)} created",
         )
     return device, token
+
+
+def create_board_device(
+    actor: Membership, name: str, request: HttpRequest | None = None
+) -> tuple[Device, str]:
+    """A new wall-board device and its sign-in token, which is returned here and never stored."""
+    return create_device(actor, name, DeviceKind.BOARD, None, request)
+
+
+def _device_label(device: Device) -> str:
+    return "Monitor feed device" if device.kind == DeviceKind.FEED else "Board device"
 
 
 def deactivate_device(
     actor: Membership, device: Device, request: HttpRequest | None = None
 ) -> None:
-    """Stop a board device; its open session ends on its next request (the middleware checks)."""
+    """Stop a device. A board's open session ends on its next request (the middleware checks);
+    a monitor feed's token is refused (401) from its next request on."""
     with transaction.atomic():
         _require_admin(actor, device.clinic)
         if not device.is_active:
@@ -259,5 +298,5 @@ def deactivate_device(
             actor=actor.user,
             clinic=device.clinic,
             obj=device,
-            summary="Board device deactivated",
+            summary=f"{_device_label(device)} deactivated",
         )

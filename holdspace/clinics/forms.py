@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 
 from holdspace.accounts.models import User
-from holdspace.clinics.models import Device, Role
+from holdspace.clinics.models import Chair, Clinic, Device, DeviceKind, Role
 
 
 class _PlainLabelsForm(forms.Form):
@@ -40,5 +40,39 @@ class DeviceForm(_PlainLabelsForm):
     name = forms.CharField(
         label="Device name",
         max_length=Device._meta.get_field("name").max_length,
-        help_text="Where it hangs, for example “Infusion suite wall”.",
+        help_text="Where it is, for example “Infusion suite wall” or “Chair 2 monitor”.",
     )
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=DeviceKind.choices,
+        initial=DeviceKind.BOARD,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="A wall board shows the clinic board; a monitor feed posts one chair's vital "
+        "signs to the device API.",
+    )
+    chair = forms.ModelChoiceField(
+        label="Chair (monitor feed only)",
+        queryset=Chair.objects.none(),
+        required=False,
+        to_field_name="public_id",
+        empty_label="—",
+        help_text="The one chair whose running infusion this monitor writes to.",
+    )
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this clinic's chairs in use: a foreign or retired chair id is not a valid choice.
+        chairs = Chair.objects.filter(clinic=clinic, is_active=True).order_by("name")
+        self.fields["chair"].queryset = chairs  # type: ignore[attr-defined]
+
+    def clean_kind(self) -> str:
+        # A form posted without a kind (older pages, scripts) adds a wall board, as before.
+        return self.cleaned_data.get("kind") or DeviceKind.BOARD
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("kind") == DeviceKind.BOARD:
+            # The chair list is shown for both kinds; a board simply has none.
+            cleaned["chair"] = None
+        return cleaned

@@ -10,7 +10,7 @@ SESSION_CLINIC = "holdspace_clinic"
 SESSION_DEVICE = "holdspace_device"
 
 # A device principal (the wall board) may reach only these paths; everything else is 404 to it.
-DEVICE_ALLOWED_PREFIXES = ("/board/", "/static/", "/device/")
+DEVICE_ALLOWED_PREFIXES = ("/board/", "/static/", "/device/", "/live/")
 
 
 class CurrentClinicMiddleware:

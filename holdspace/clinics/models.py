@@ -82,18 +82,32 @@ class Membership(models.Model):
 
 class DeviceKind(models.TextChoices):
     BOARD = "board", "Wall board (read-only)"
+    # Stored as "monitor": the infusion actions accept vital signs from devices of this kind
+    # (holdspace.infusions.actions.VITALS_DEVICE_KINDS), and from no other.
+    FEED = "monitor", "Monitor feed (writes vital signs)"
 
 
 class Device(models.Model):
-    """A non-human principal, such as the wall board. It signs in with a token, not a password.
+    """A non-human principal: the wall board, or a monitor feed that posts one chair's vital
+    signs to the JSON API. It authenticates with a token, not a password.
 
     Only a hash of the token is stored; the token itself is shown once when the device is created.
+    A feed device is bound to one chair (required, checked by ``clinics.actions.create_device``):
+    the chair comes from the token, never from what the device sends.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="devices")
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=20, choices=DeviceKind.choices, default=DeviceKind.BOARD)
+    chair = models.ForeignKey(
+        Chair,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="feed_devices",
+        help_text="The one chair a monitor feed writes vital signs for (feed devices only).",
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -26,7 +26,7 @@ from holdspace.clinics import actions
 from holdspace.clinics.access import admin_required, clinic_member_required
 from holdspace.clinics.forms import DeviceForm, InviteStaffForm, RoleForm
 from holdspace.clinics.middleware import SESSION_CLINIC, SESSION_DEVICE
-from holdspace.clinics.models import Chair, Device, Membership, Role
+from holdspace.clinics.models import Device, DeviceKind, Membership, Role
 
 logger = logging.getLogger(__name__)
 
@@ -235,34 +235,64 @@ _STAFF_CHANGES: dict[str, Callable[[HttpRequest, Membership], HttpResponse]] = {
 }
 
 
-# --- Board devices --------------------------------------------------------------------------
+# --- Devices (wall boards and monitor feeds) --------------------------------------------------
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def devices(request: HttpRequest) -> HttpResponse:
-    form = DeviceForm(request.POST or None)
+    form = DeviceForm(request.POST or None, clinic=request.clinic)
     if request.method == "POST" and form.is_valid():
-        device, token = actions.create_board_device(
-            request.membership,
-            form.cleaned_data["name"],
-            request,
-        )
-        path = reverse("clinics:device_sign_in", kwargs={"token": token})
-        context = {"device": device, "sign_in_url": request.build_absolute_uri(path)}
-        return _no_store(render(request, "clinics/device_created.html", context))
-    listed = Device.objects.filter(clinic=request.clinic).order_by("-is_active", "name")
+        try:
+            device, token = actions.create_device(
+                request.membership,
+                form.cleaned_data["name"],
+                form.cleaned_data["kind"],
+                form.cleaned_data["chair"],
+                request,
+            )
+        except ValidationError as refused:
+            form.add_error(None, refused)
+        else:
+            return _no_store(
+                render(request, "clinics/device_created.html", _created(request, device, token))
+            )
+    listed = (
+        Device.objects.filter(clinic=request.clinic)
+        .select_related("chair")
+        .order_by("-is_active", "name")
+    )
     return render(request, "clinics/devices.html", {"form": form, "devices": listed})
+
+
+def _created(request: HttpRequest, device: Device, token: str) -> dict[str, Any]:
+    """What the admin copies once: a board's sign-in link, or a feed's API token."""
+    if device.kind == DeviceKind.FEED:
+        return {
+            "device": device,
+            "token": token,
+            "api_url": request.build_absolute_uri(reverse("api-v1:post_vitals")),
+            "docs_url": request.build_absolute_uri(reverse("api-v1:openapi-view")),
+        }
+    path = reverse("clinics:device_sign_in", kwargs={"token": token})
+    return {"device": device, "sign_in_url": request.build_absolute_uri(path)}
 
 
 @clinic_member_required()
 @require_http_methods(["GET", "POST"])
 def device(request: HttpRequest, device_id: UUID) -> HttpResponse:
-    board_device = get_object_or_404(Device, public_id=device_id, clinic=request.clinic)
+    board_device = get_object_or_404(
+        Device.objects.select_related("chair"), public_id=device_id, clinic=request.clinic
+    )
     _require_admin(request)
     if request.method == "POST":
         actions.deactivate_device(request.membership, board_device, request)
-        messages.success(request, f"{board_device.name} is signed out and can no longer sign in.")
+        if board_device.kind == DeviceKind.FEED:
+            messages.success(request, f"{board_device.name}'s token is refused from now on.")
+        else:
+            messages.success(
+                request, f"{board_device.name} is signed out and can no longer sign in."
+            )
         return redirect("clinics:devices")
     return render(request, "clinics/device.html", {"device": board_device})
 
@@ -270,7 +300,10 @@ def device(request: HttpRequest, device_id: UUID) -> HttpResponse:
 @require_GET
 def device_sign_in(request: HttpRequest, token: str) -> HttpResponse:
     """The wall board opens its secret link; the browser then holds a device session, no user."""
-    board_device = Device.objects.filter(token_hash=Device.hash_token(token)).first()
+    # Only a board signs in here: a monitor feed's token is for the API and opens no pages.
+    board_device = Device.objects.filter(
+        token_hash=Device.hash_token(token), kind=DeviceKind.BOARD
+    ).first()
     if board_device is None or not board_device.is_active:
         _record_refused_device(request, board_device)
         raise Http404("Unknown or deactivated device link.")
@@ -325,10 +358,20 @@ def board_viewer_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 @board_viewer_required
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    # Minimum necessary: chair names and state only. No patient or staff names, because the
-    # board hangs where visitors and other patients can read it.
-    chairs = Chair.objects.filter(clinic=request.clinic, is_active=True).order_by("name")
-    return render(request, "board/board.html", {"chairs": chairs})
+    # Minimum necessary: chair, patient initials, phase, times, dose, last vitals and alerts.
+    # No patient or staff names and no notes, because the board hangs where visitors and other
+    # patients can read it. ``?partial=tiles`` is the live refresh (board.js).
+    from holdspace.infusions.queries import board_tiles
+    from holdspace.live.store import latest_id
+
+    context = {
+        "tiles": board_tiles(request.clinic),  # type: ignore[attr-defined]
+        "live_after": latest_id(),
+        "is_device": getattr(request, "device", None) is not None,
+    }
+    if request.GET.get("partial") == "tiles":
+        return render(request, "board/board.html#tiles", context)
+    return render(request, "board/board.html", context)
 
 
 # --- Error pages ----------------------------------------------------------------------------

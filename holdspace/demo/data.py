@@ -12,6 +12,7 @@ from holdspace.audit.models import Action
 from holdspace.audit.trail import record
 from holdspace.clinics.models import Chair, Clinic, Membership, Role
 from holdspace.dosing.demo import seed_dosing
+from holdspace.infusions.demo import seed_infusions
 from holdspace.patients.models import (
     ConsentDecision,
     ConsentDocument,
@@ -177,6 +178,8 @@ def seed() -> None:
             _seed_patient(clinic, staff, documents, rng, offset + index)
         # Protocols, courses and orders; its own generator, so the patients above stay as they were.
         seed_dosing(clinic, staff, random.Random(f"dosing-{demo_clinic.slug}"))
+        # Today's chairs and the signed history of past infusions (live infusion module).
+        seed_infusions(clinic, staff)
 
 
 def _seed_staff(clinic: Clinic, slug: str) -> dict[str, list[User]]:

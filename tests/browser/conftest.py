@@ -31,6 +31,9 @@ def pytest_collection_modifyitems(config, items):
     browser_items = [item for item in items if "tests/browser/" in str(item.fspath)]
     for item in browser_items:
         item.add_marker(pytest.mark.browser)
+    # Browser tests run last: Playwright's event loop stays open until the session ends, and
+    # Django refuses synchronous database access from a thread with a running loop.
+    items[:] = [item for item in items if item not in browser_items] + browser_items
     if not browser_items or Path(CHROMIUM).exists():
         return
     message = (

@@ -17,6 +17,8 @@ from django.utils import timezone
 from holdspace.audit.models import Action, AuditEvent, Outcome
 from holdspace.clinics.models import Device, Membership
 from holdspace.dosing.tests.builders import dosing_world
+from holdspace.infusions import actions as infusion_actions
+from holdspace.infusions.models import Alert, InfusionSession
 from holdspace.patients.models import (
     ConsentDocument,
     ConsentKind,
@@ -26,7 +28,7 @@ from holdspace.patients.models import (
     Screening,
 )
 from holdspace.patients.vocabulary import SCREENING_KEYS
-from tests.factories import ObservationFactory
+from tests.factories import ChairFactory, ObservationFactory
 
 # URL parameters that are not object ids: secrets checked by their own views and tests.
 NOT_OBJECT_IDS = {"token", "uidb64", "path"}
@@ -66,6 +68,18 @@ def _world(clinic, author, prescriber) -> dict[str, object]:
         clinic=clinic, kind=ConsentKind.TREATMENT, version=1, title="Treatment", body="Text"
     )
     answers = {key: {"present": False, "note": ""} for key in SCREENING_KEYS}
+    dosing = dosing_world(patient, author, prescriber)
+    session = InfusionSession.objects.create(
+        clinic=clinic,
+        patient=patient,
+        order=dosing["order_id"],
+        chair=ChairFactory(clinic=clinic),
+        scheduled_for=timezone.now(),
+        created_by=author,
+    )
+    entry = infusion_actions.record_vitals(
+        actor=author, session=session, client_id=uuid.uuid4(), systolic=185, diastolic=95
+    )
     return {
         "patient_id": patient,
         "observation_id": ObservationFactory(patient=patient, recorded_by=author),
@@ -86,7 +100,11 @@ def _world(clinic, author, prescriber) -> dict[str, object]:
         "document_id": document,
         "membership_id": Membership.objects.get(user=author, clinic=clinic),
         "device_id": _device(clinic),
-        **dosing_world(patient, author, prescriber),
+        **dosing,
+        # A session of that order, one entry (a blood pressure at the hold tier) and its alert.
+        "session_id": session,
+        "entry_id": entry,
+        "alert_id": Alert.objects.get(session=session),
     }
 
 
@@ -109,6 +127,9 @@ BUILDERS: set[str] = {
     "protocol_id",
     "course_id",
     "order_id",
+    "session_id",
+    "alert_id",
+    "entry_id",
 }
 
 
