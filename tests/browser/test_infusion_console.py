@@ -114,7 +114,11 @@ def test_a_hold_tier_blood_pressure_raises_a_banner_that_an_acknowledgement_clea
 
     alert.locator("label.chip", has_text="Paused pump").click()
     alert.get_by_role("button", name="Acknowledge").click()
-    expect(nurse.locator("#panel-alerts article", has_text="Systolic: hold")).to_have_count(0)
+    # The acknowledgement's own response clears it; under load a live refresh that started
+    # before the commit may briefly bring it back until the "acknowledged" event arrives.
+    expect(nurse.locator("#panel-alerts article", has_text="Systolic: hold")).to_have_count(
+        0, timeout=LIVE
+    )
     expect(nurse.locator("#panel-timeline")).to_contain_text("Alert acknowledged: Paused pump")
     expect(therapist.locator("#panel-alerts article", has_text="Systolic: hold")).to_have_count(
         0, timeout=LIVE
