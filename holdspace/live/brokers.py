@@ -17,6 +17,7 @@ notification could not tell it. They differ only in how a commit becomes a wake-
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import json
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 CHANNEL = "holdspace_live"
 
 
-class Broker:
+class Broker(abc.ABC):
     """What both brokers share: one hub per event loop, created on first subscription."""
 
     # Seconds between reads that nothing asked for (see ``fanout.Hub``).
@@ -49,9 +50,9 @@ class Broker:
         self._hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
         self._lock = threading.Lock()
 
+    @abc.abstractmethod
     def announce(self, event: LiveEvent) -> None:
         """Arrange for subscribers to hear of ``event`` once, and only once, it is committed."""
-        raise NotImplementedError
 
     async def subscribe(
         self, clinic_id: int, topics: Iterable[str], after: int | None = None
@@ -71,7 +72,7 @@ class Broker:
         shutdown.install(self.end_streams)
         return hub
 
-    def _hub_started(self, hub: Hub) -> None:
+    def _hub_started(self, hub: Hub) -> None:  # noqa: B027 (optional hook)
         """Hook for brokers that need a task beside each hub."""
 
     def wake_all(self) -> None:
@@ -98,7 +99,7 @@ class Broker:
             await hub.close()
             await self._hub_closed(hub)
 
-    async def _hub_closed(self, hub: Hub) -> None:
+    async def _hub_closed(self, hub: Hub) -> None:  # noqa: B027 (optional hook)
         """Hook for brokers that keep a task beside each hub."""
 
 
