@@ -12,6 +12,12 @@ urlpatterns = [
     path("", include("holdspace.dosing.urls")),
     path("", include("holdspace.infusions.urls")),
     path("live/", include("holdspace.live.urls")),
+    path("worklist/", include("holdspace.worklist.urls")),
+    path("", include("holdspace.measures.urls")),
+    path("", include("holdspace.therapy.urls")),
+    path("", include("holdspace.notes.urls")),
+    # The patient's side: no staff login, reached only through single-use links.
+    path("p/", include("holdspace.portal.urls")),
     # The device API (monitor feeds), token-authenticated; OpenAPI at /api/v1/docs.
     path("api/v1/", api.urls),
     # Static files are served by the app itself: a clinic server has no separate web server to

@@ -9,6 +9,9 @@ The instrument files themselves are validated and parsed by the pure `instrument
 loading logic lives in `store.py`.
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -87,3 +90,107 @@ class InstrumentVersion(models.Model):
     def parsed(self) -> instruments.Instrument:
         """The stored file as the scoring engine's Instrument."""
         return instruments.load_instrument(self.content)
+
+
+class Occasion(models.TextChoices):
+    """Why this questionnaire is being asked now (the schedule of CLINICAL.md §4)."""
+
+    BASELINE = "baseline", "Course baseline"
+    PRE_INFUSION = "pre_infusion", "Before an infusion"
+    INTEGRATION = "integration", "At an integration session"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    DISCHARGE = "discharge", "Discharge readiness"
+    AD_HOC = "ad_hoc", "Unscheduled"
+
+
+class Mode(models.TextChoices):
+    CLINICIAN = "clinician", "Entered by a clinician"
+    KIOSK = "kiosk", "Patient on a clinic tablet"
+    REMOTE = "remote", "Patient by single-use link"
+
+
+class AdministrationStatus(models.TextChoices):
+    DUE = "due", "Due"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
+class Administration(models.Model):
+    """One questionnaire for one patient on one occasion: due, in progress, then completed.
+
+    The answers and the scored result of a completed administration never change; a wrong one is
+    marked entered-in-error and, if needed, asked again. `answers` holds the progress of an
+    administration that is still in progress (a patient may close the page and come back).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="administrations"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="administrations"
+    )
+    course = models.ForeignKey(
+        "dosing.TreatmentCourse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="administrations",
+    )
+    session = models.ForeignKey(
+        "infusions.InfusionSession",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="administrations",
+        help_text="The infusion this was asked before (pre-infusion) or for (discharge).",
+    )
+    instrument_version = models.ForeignKey(
+        InstrumentVersion, on_delete=models.PROTECT, related_name="administrations"
+    )
+    occasion = models.CharField(max_length=20, choices=Occasion.choices)
+    mode = models.CharField(max_length=20, choices=Mode.choices, blank=True)
+    status = models.CharField(
+        max_length=20, choices=AdministrationStatus.choices, default=AdministrationStatus.DUE
+    )
+    due_on = models.DateField(null=True, blank=True)
+    answers = models.JSONField(default=dict, blank=True, help_text="Item link id → option weight.")
+    complete = models.BooleanField(
+        default=False, help_text="The instrument's completeness rule was met, so it has a total."
+    )
+    total = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    severity = models.CharField(max_length=80, blank=True)
+    subscales = models.JSONField(default=dict, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    interpretation = models.TextField(blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="administrations_entered",
+        help_text="The clinician who entered it, or who handed the tablet to the patient.",
+    )
+    client_id = models.UUIDField(
+        null=True, blank=True, unique=True, help_text="Makes a resubmitted answer sheet idempotent."
+    )
+    status_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["patient", "-completed_at", "due_on"]
+        indexes = [
+            models.Index(fields=["clinic", "status", "due_on"]),
+            models.Index(fields=["patient", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_version.instrument.key} ({self.get_occasion_display()})"
+
+    @property
+    def instrument_key(self) -> str:
+        return self.instrument_version.instrument.key

@@ -1,0 +1,1 @@
+"""Models of the notes app (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Models of the therapy app (filled in by its issue)."""
