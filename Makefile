@@ -56,9 +56,15 @@ lock:
 # Benchmarks (bench/, never part of `make test`), each figure beside a baseline from the same run:
 # live-event fan-out (bench/fanout.py) and, when present, vital-sign POSTs (bench/vitals.py).
 # Results go to var/bench/; one merged JSON summary goes to stdout, progress to stderr.
+# The load (QUALITY.md): a 10-clinic network is ~60 chairs posting ~4 vital signs/s; the vitals
+# bench posts at ten times that, 40/s open loop, through the real device API (token, alert rules,
+# audit row, live events), then finds the maximum sustained rate; fan-out is 100 (and, in the
+# full run, 1,000) subscribers. `make bench` runs SQLite and, with DATABASE_URL set, PostgreSQL;
+# `make bench-quick` (< 60 s) runs only the configured database.
 .PHONY: bench bench-quick
 bench: venv
 	@mkdir -p var/bench
+	@echo "Load: vital-sign POSTs at 40/s (10 x the ~4/s of a 60-chair network), fan-out to 100 and 1,000 subscribers." >&2
 	@$(PY) bench/fanout.py > var/bench/fanout-summary.json
 	@if [ -f bench/vitals.py ]; then $(PY) bench/vitals.py --merge var/bench/fanout-summary.json; \
 	else cat var/bench/fanout-summary.json; fi

@@ -33,6 +33,16 @@ else:
 REQUIRE_TWO_FACTOR = env_bool("HOLDSPACE_REQUIRE_2FA", default=not DEMO) or PRODUCTION
 IDLE_TIMEOUT_MINUTES = env_int("HOLDSPACE_IDLE_MINUTES", 15, minimum=1)
 
+# Psychotherapy notes are encrypted at rest with this Fernet key (CLINICAL.md §7). Production
+# refuses to start without it; elsewhere (development, demo, tests) an obviously fake demo key is
+# used, like the development secret key above. The notes app checks its format at start-up.
+if PRODUCTION:
+    PSYCHOTHERAPY_NOTE_KEY = env_str("HOLDSPACE_PSYCHOTHERAPY_NOTE_KEY")
+else:
+    PSYCHOTHERAPY_NOTE_KEY = env_str(
+        "HOLDSPACE_PSYCHOTHERAPY_NOTE_KEY", "aG9sZHNwYWNlLURFTU8ta2V5LW5vdC1hLXNlY3JldCE="
+    )
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -52,7 +62,9 @@ INSTALLED_APPS = [
     "holdspace.measures",
     "holdspace.therapy",
     "holdspace.notes",
+    "holdspace.goals",
     "holdspace.portal",
+    "holdspace.journal",
     "holdspace.interop",
     "holdspace.worklist",
     "holdspace.live",
@@ -219,6 +231,9 @@ else:
     # Outside production, mail is printed to the console (the demo shows invitation links).
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("HOLDSPACE_FROM_EMAIL", "holdspace@localhost")
+# Single-use patient links (questionnaires by email) expire after this many days; project
+# default, no clinical source (holdspace/portal/links.py).
+PATIENT_LINK_TTL = timedelta(days=env_int("HOLDSPACE_PATIENT_LINK_DAYS", 7, minimum=1))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

@@ -14,8 +14,11 @@ urlpatterns = [
     path("live/", include("holdspace.live.urls")),
     path("worklist/", include("holdspace.worklist.urls")),
     path("", include("holdspace.measures.urls")),
+    path("", include("holdspace.interop.urls")),
     path("", include("holdspace.therapy.urls")),
     path("", include("holdspace.notes.urls")),
+    path("", include("holdspace.goals.urls")),
+    path("", include("holdspace.journal.urls")),
     # The patient's side: no staff login, reached only through single-use links.
     path("p/", include("holdspace.portal.urls")),
     # The device API (monitor feeds), token-authenticated; OpenAPI at /api/v1/docs.

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -35,6 +36,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         HOLDSPACE_SECRET_KEY=secrets.token_urlsafe(50),
         HOLDSPACE_ALLOWED_HOSTS="clinic.example.org",
         HOLDSPACE_VAR_DIR=str(tmp_path),
+        HOLDSPACE_PSYCHOTHERAPY_NOTE_KEY=Fernet.generate_key().decode(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -43,6 +45,19 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = _holdspace("check", HOLDSPACE_PRODUCTION="1", HOLDSPACE_VAR_DIR=str(tmp_path))
     assert result.returncode != 0
     assert "HOLDSPACE_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_psychotherapy_note_key(tmp_path):
+    # Without its own key, production would encrypt private notes with the openly fake demo key.
+    result = _holdspace(
+        "check",
+        HOLDSPACE_PRODUCTION="1",
+        HOLDSPACE_SECRET_KEY=secrets.token_urlsafe(50),
+        HOLDSPACE_ALLOWED_HOSTS="clinic.example.org",
+        HOLDSPACE_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "HOLDSPACE_PSYCHOTHERAPY_NOTE_KEY" in result.stderr
 
 
 def test_passwords_are_hashed_with_argon2_sized_for_two_cores():

@@ -1,6 +1,7 @@
-"""What a monitor feed's post does: find the chair's monitored infusion and record the reading
-through ``infusions.actions.record_vitals`` (validation, alert rules in the same transaction,
-audit row, live events after commit, idempotency by ``client_id``).
+"""What a monitor feed's post does: record the reading in the chair's monitored infusion through
+``infusions.actions.entries.record_device_vitals`` (``record_vitals`` for a device: validation,
+alert rules in the same transaction, audit row, live events after commit, idempotency by
+``client_id``).
 
 The chair is always the device's own. Nothing a device sends can name another chair, another
 session or another clinic.
@@ -12,12 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 
 from holdspace.api.schemas import VitalsIn
 from holdspace.clinics.models import Chair, Device
-from holdspace.infusions import actions
+from holdspace.infusions.actions.entries import NoMonitoredInfusion, record_device_vitals
 from holdspace.infusions.models import (
     MONITORED_STATES,
     Alert,
@@ -29,11 +29,6 @@ from holdspace.infusions.models import (
 NO_SESSION = (
     "No infusion is being monitored in {chair} right now, so this reading was not stored. "
     "Vital signs are accepted once the pump has started, until the patient is discharged."
-)
-
-BEFORE_CHECK_IN = (
-    "This reading was measured before the patient now in {chair} was checked in, so it cannot "
-    "be theirs; it was not stored."
 )
 
 # The actions name the clinical time ``occurred_at``; the API calls it ``measured_at``.
@@ -54,16 +49,13 @@ class Posted:
     alerts: list[tuple[Alert, bool]]  # (alert, opened by this reading)
 
 
-def monitored_session(chair: Chair, *, lock: bool = False) -> InfusionSession | None:
-    """The chair's infusion that takes vital signs now (at most one: one patient per chair).
-
-    Only the columns the feed needs are read: ``record_vitals`` locks and reads the session
-    itself, by id, and this runs on every post."""
+def monitored_session(chair: Chair) -> InfusionSession | None:
+    """The chair's infusion that takes vital signs now (at most one: one patient per chair),
+    for the ``/chair`` endpoint: only the columns it shows. (A post does not need it:
+    ``record_device_vitals`` finds and locks that infusion itself.)"""
     sessions = InfusionSession.objects.filter(chair=chair, state__in=MONITORED_STATES).only(
-        "public_id", "clinic_id", "chair_id", "state", "checked_in_at", "created_at"
+        "public_id", "clinic_id", "chair_id", "state"
     )
-    if lock:
-        sessions = sessions.select_for_update(of=("self",))
     return sessions.first()
 
 
@@ -73,37 +65,30 @@ def post_vitals(device: Device, reading: VitalsIn, request: HttpRequest) -> Post
 
     Raises ``NoMonitoredSession`` (nothing to write into) and ``ValidationError`` keyed by the
     API's field names (implausible values, a time too far ahead or too old, a reading taken
-    before the patient now in the chair was checked in)."""
+    before the patient now in the chair was checked in). The action finds and locks the
+    chair's infusion itself, in one query, so it cannot leave monitoring (discharge, abort)
+    between being chosen and being written into."""
     try:
-        with transaction.atomic():
-            # The session row is locked until the reading is stored, so the infusion cannot
-            # leave monitoring (discharge, abort) between choosing it and writing into it.
-            session = monitored_session(device.chair, lock=True)
-            if session is None or _before_this_patient(session, reading):
-                stored = _stored_earlier(device, reading)
-                if stored is not None:
-                    return Posted(stored, created=False, alerts=alerts_of(stored))
-                if session is None:
-                    raise NoMonitoredSession(device.chair)
-                raise ValidationError({"measured_at": BEFORE_CHECK_IN.format(chair=device.chair)})
-            row = actions.record_vitals(
-                session=session,
-                client_id=reading.client_id,
-                occurred_at=reading.measured_at,
-                device=device,
-                request=request,
-                **_values(reading),
-            )
-    except ValidationError as refused:
+        row = record_device_vitals(
+            device=device,
+            client_id=reading.client_id,
+            occurred_at=reading.measured_at,
+            request=request,
+            **_values(reading),
+        )
+    except (NoMonitoredInfusion, ValidationError) as refused:
+        # A retry of a reading stored before, perhaps in the infusion that has since left
+        # the chair, is answered with what was stored, and stored nowhere else.
+        stored = _stored_earlier(device, reading)
+        if stored is not None:
+            return Posted(stored, created=False, alerts=alerts_of(stored))
+        if isinstance(refused, NoMonitoredInfusion):
+            raise NoMonitoredSession(device.chair) from None
         raise _in_api_terms(refused) from None
-    return Posted(row, created=not row.replayed, alerts=alerts_of(row))
-
-
-def _before_this_patient(session: InfusionSession, reading: VitalsIn) -> bool:
-    """A reading measured before this patient was checked in belongs to whoever sat in the
-    chair before (a device's retry that outlived the previous infusion): never this record."""
-    began = session.checked_in_at or session.created_at
-    return reading.measured_at < began
+    if row.replayed:
+        return Posted(row, created=False, alerts=alerts_of(row))
+    # A new reading comes back with the alerts it raised or extended: no need to read them.
+    return Posted(row, created=True, alerts=row.alert_links)
 
 
 def _stored_earlier(device: Device, reading: VitalsIn) -> VitalSigns | None:

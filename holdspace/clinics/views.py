@@ -364,8 +364,12 @@ def board(request: HttpRequest) -> HttpResponse:
     from holdspace.infusions.queries import board_tiles
     from holdspace.live.store import latest_id
 
+    # measures-administration: which in-chair sessions have an open safety flag (no detail).
+    from holdspace.measures.queries import sessions_with_open_safety_flags
+
     context = {
         "tiles": board_tiles(request.clinic),  # type: ignore[attr-defined]
+        "safety_sessions": sessions_with_open_safety_flags(request.clinic),  # type: ignore[attr-defined]
         "live_after": latest_id(),
         "is_device": getattr(request, "device", None) is not None,
     }

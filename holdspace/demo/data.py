@@ -12,7 +12,13 @@ from holdspace.audit.models import Action
 from holdspace.audit.trail import record
 from holdspace.clinics.models import Chair, Clinic, Membership, Role
 from holdspace.dosing.demo import seed_dosing
+from holdspace.goals.demo import seed_goals
 from holdspace.infusions.demo import seed_infusions
+from holdspace.journal.demo import seed_journal
+from holdspace.measures.demo import seed_score_histories
+from holdspace.measures.demo_admin import seed_measures_administration
+from holdspace.measures.demo_schedules import seed_measure_schedules
+from holdspace.notes.demo import seed_notes
 from holdspace.patients.models import (
     ConsentDecision,
     ConsentDocument,
@@ -28,6 +34,7 @@ from holdspace.patients.models import (
     SexAtBirth,
 )
 from holdspace.patients.vocabulary import SCREENING_ITEMS
+from holdspace.therapy.demo import seed_therapy
 
 # Printed by `make demo` for everyone: demo data only, never a real clinic.
 DEMO_PASSWORD = "holdspace-demo-2026"  # noqa: S105
@@ -180,6 +187,13 @@ def seed() -> None:
         seed_dosing(clinic, staff, random.Random(f"dosing-{demo_clinic.slug}"))
         # Today's chairs and the signed history of past infusions (live infusion module).
         seed_infusions(clinic, staff)
+        seed_score_histories(clinic, staff)
+        seed_therapy(clinic, staff)
+        seed_notes(clinic, staff)
+        seed_goals(clinic, staff)
+        seed_measure_schedules(clinic, staff)
+        seed_measures_administration(clinic, staff)
+        seed_journal(clinic, staff)  # portal-home (issue 6)
 
 
 def _seed_staff(clinic: Clinic, slug: str) -> dict[str, list[User]]:

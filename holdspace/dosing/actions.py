@@ -46,6 +46,7 @@ from holdspace.dosing.models import (
     stored,
 )
 from holdspace.dosing.protocols import SHIPPED
+from holdspace.measures.tasks import queue_course_sync
 from holdspace.patients.actions import require_role
 from holdspace.patients.models import (
     Observation,
@@ -514,6 +515,8 @@ def start_course(
         obj=course,
         summary="Treatment course started (induction)",
     )
+    # The course's questionnaires (baseline first) are scheduled after this commits.
+    queue_course_sync(course)
     return course
 
 
@@ -566,6 +569,9 @@ def change_course_phase(
     )
     course.phase, course.phase_changed_at = current.phase, current.phase_changed_at
     course.end_reason = current.end_reason
+    # A new phase changes what is due (follow-ups start after induction; a discontinued course's
+    # due questionnaires are cancelled with the reason).
+    queue_course_sync(current)
     return current
 
 

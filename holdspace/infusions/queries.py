@@ -32,6 +32,7 @@ from holdspace.infusions.models import (
     Alert,
     Entry,
     InfusionSession,
+    PumpAction,
     PumpEvent,
     SessionState,
     TimeCorrection,
@@ -155,6 +156,33 @@ def pump_history(session: InfusionSession) -> list[TimedPumpEvent]:
     """The session's final pump events in order. Two queries."""
     rows = PumpEvent.objects.filter(session=session, status=FINAL)
     return order_pump_events(rows, corrections_for([session.pk], [PumpEvent.KIND]))
+
+
+def pump_started_and_stopped(session: InfusionSession) -> tuple[datetime | None, datetime | None]:
+    """When the pump first started and first stopped (effective times), the same moments
+    ``pump_history`` gives, in one narrow query: every vital sign needs them for its phase, and
+    a monitor posts one every few seconds."""
+    latest = (
+        TimeCorrection.objects.filter(
+            session_id=OuterRef("session_id"),
+            entry_kind=PumpEvent.KIND,
+            entry_id=OuterRef("public_id"),
+        )
+        .order_by("-corrected_at", "-id")
+        .values("new_time")[:1]
+    )
+    rows = (
+        PumpEvent.objects.filter(
+            session=session, status=FINAL, action__in=(PumpAction.START, PumpAction.STOP)
+        )
+        .annotate(moved_to=Subquery(latest))
+        .values_list("action", "occurred_at", "moved_to", "recorded_at", "pk")
+    )
+    # The order of pump_history: effective time, then as recorded.
+    timed = sorted((moved or at, recorded, pk, action) for action, at, moved, recorded, pk in rows)
+    started = next((at for at, *_rest, action in timed if action == PumpAction.START), None)
+    stopped = next((at for at, *_rest, action in timed if action == PumpAction.STOP), None)
+    return started, stopped
 
 
 def engine_events(history: Sequence[TimedPumpEvent]) -> list[engine.PumpEvent]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from holdspace.infusions import views
+from holdspace.infusions import record_views, views
 
 app_name = "infusions"
 
@@ -46,4 +46,5 @@ urlpatterns = [
     path(f"{_session}abort/", views.abort, name="abort"),
     path(f"{_session}sign/", views.sign, name="sign"),
     path(f"{_session}addenda/", views.addendum, name="addendum"),
+    path(f"{_session}record.pdf", record_views.record_pdf, name="record_pdf"),
 ]

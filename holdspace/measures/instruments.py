@@ -64,6 +64,7 @@ SHIPPED_IDS = (
     "padss",
     "aldrete",
     "session_feedback",
+    "pain_nrs",
 )
 
 RULE_SUM = "sum"

@@ -160,6 +160,11 @@ class Administration(models.Model):
     complete = models.BooleanField(
         default=False, help_text="The instrument's completeness rule was met, so it has a total."
     )
+    missing_items = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Scored items left unanswered at submission (never counted as 0).",
+    )
     total = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
     severity = models.CharField(max_length=80, blank=True)
     subscales = models.JSONField(default=dict, blank=True)
@@ -194,3 +199,125 @@ class Administration(models.Model):
     @property
     def instrument_key(self) -> str:
         return self.instrument_version.instrument.key
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for answers (due or in progress)."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def safety_flags(self) -> list[dict]:
+        return [flag for flag in self.flags if flag.get("kind") == "safety"]
+
+
+OPEN_STATUSES = (AdministrationStatus.DUE, AdministrationStatus.IN_PROGRESS)
+
+
+class IndicationGroup(models.TextChoices):
+    """The indication groups a clinic configures measures for (CLINICAL.md §4)."""
+
+    DEPRESSION = "depression", "Depression"
+    ANXIETY = "anxiety", "Anxiety"
+    PTSD = "ptsd", "PTSD"
+    CHRONIC_PAIN = "chronic_pain", "Chronic pain"
+    OTHER = "other", "Other"
+
+
+class ScheduleRule(models.Model):
+    """A clinic's choice of which instrument is asked, for which indication group, and when.
+
+    Only configuration: creating the due administrations from these rules is the schedule logic's
+    job, not this model's.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="measure_schedule_rules"
+    )
+    indication_group = models.CharField(max_length=20, choices=IndicationGroup.choices)
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="schedule_rules"
+    )
+    at_baseline = models.BooleanField(default=True)
+    before_each_infusion = models.BooleanField(default=True)
+    at_integration = models.BooleanField(default=False)
+    follow_up = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["clinic", "indication_group", "instrument"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "indication_group", "instrument"],
+                name="measures_schedule_rule_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_indication_group_display()}: {self.instrument.key}"
+
+
+class SafetyAction(models.TextChoices):
+    """What the clinician did about a safety flag (recorded on acknowledgement)."""
+
+    SAFETY_PLAN_REVIEWED = "safety_plan_reviewed", "Safety plan reviewed with the patient"
+    CRISIS_SERVICE_CONTACTED = "crisis_service_contacted", "Crisis service contacted"
+    PRESCRIBER_INFORMED = "prescriber_informed", "Prescriber informed"
+    OTHER = "other", "Other (described below)"
+
+
+class SafetyFlag(models.Model):
+    """A safety flag raised by a submitted questionnaire (PHQ-9 item 9 ≥ 1, CLINICAL.md §4).
+
+    Created in the same transaction as the submission, so a flag can never be lost between the
+    answers and the care team. It stays on the worklist until a clinician acknowledges it with
+    what was done; the acknowledgement can then no longer change (database triggers).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="measure_safety_flags"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="measure_safety_flags"
+    )
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="safety_flag_rows"
+    )
+    code = models.CharField(max_length=80, help_text="The instrument's flag code.")
+    text = models.CharField(max_length=300, help_text="The instrument's words for the flag.")
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(max_length=40, choices=SafetyAction.choices, blank=True)
+    action_taken = models.TextField(
+        blank=True, help_text="What was done, in the clinician's words."
+    )
+
+    class Meta:
+        ordering = ["raised_at", "id"]
+        indexes = [models.Index(fields=["clinic", "acknowledged_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["administration", "code"], name="measures_one_flag_per_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety flag {self.code} ({'acknowledged' if self.is_acknowledged else 'open'})"
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None

@@ -12,3 +12,9 @@ class NotesConfig(AppConfig):
     name = "holdspace.notes"
     label = "notes"
     verbose_name = "Clinical and psychotherapy notes"
+
+    def ready(self) -> None:
+        from holdspace.notes import crypto
+
+        # A malformed key stops start-up naming the variable, not the first note written.
+        crypto.check_configured_key()

@@ -7,3 +7,9 @@ class TherapyConfig(AppConfig):
     name = "holdspace.therapy"
     label = "therapy"
     verbose_name = "Therapy"
+
+    def ready(self) -> None:
+        from holdspace.therapy.queries import integration_worklist
+        from holdspace.worklist import registry
+
+        registry.register("therapy.integrations_due", integration_worklist)

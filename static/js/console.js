@@ -6,6 +6,14 @@
 // answers to this tablet's own entries) refresh them with out-of-band swaps, except a panel that
 // is being typed in (data-dirty), shows an error (data-keep), has the focus or an open <details>.
 //
+// Panel contents are applied in order. Every htmx request gets a sequence number when it is
+// sent, and each panel remembers how fresh its content is. A live refresh answered after a newer
+// answer reached a panel (a refresh requested before an acknowledgement committed, answered after
+// it) is not applied to that panel, and a new refresh is asked for instead. The answer to this
+// tablet's own entry is always applied to the panel it came from (it is the result of the entry,
+// read after it committed) and makes every panel it carries newer than anything requested before
+// it arrived: a refresh requested earlier may have read the database before the entry committed.
+//
 // The outbox (QUALITY.md, Reliability): an entry form (data-outbox) that cannot be sent because
 // the device is offline, or whose POST fails on the network, is kept in IndexedDB with its
 // fields (its client UUID included, the CSRF token not), shown as pending, and replayed in order
@@ -74,6 +82,30 @@
   var refreshTimer = null;
   var refreshing = false;
   var refreshAgain = false;
+
+  // Ordering (see the top of this file). issued: the last sequence number handed to a request;
+  // fresh[name]: how fresh the content of panel `name` is; swapping: the answer being swapped in.
+  var issued = 0;
+  var fresh = {};
+  var swapping = null;
+
+  function panelName(element) {
+    var panel = element && element.closest ? element.closest("[data-panel]") : null;
+    return panel ? panel.dataset.panel : "";
+  }
+
+  function isOwnEntry(detail) {
+    var verb = detail.requestConfig && detail.requestConfig.verb;
+    return Boolean(verb) && verb !== "get";
+  }
+
+  // Decides whether one panel of the answer being swapped may replace what is on screen.
+  function mayApply(name, own) {
+    if (!name || !swapping) { return true; }
+    if (swapping.seq <= (fresh[name] || 0)) { return false; }
+    fresh[name] = own ? issued : swapping.seq;
+    return true;
+  }
 
   function scheduleRefresh() {
     window.clearTimeout(refreshTimer);
@@ -253,13 +285,19 @@
     return u;
   }
 
+  var chartAsked = 0;
+  var chartShown = 0;
+
   function loadChart() {
     var el = document.querySelector("[data-chart]");
     if (!el || !root || !root.dataset.chartUrl || !window.uPlot) { return; }
+    // Like the panels: an older answer arriving after a newer one is not drawn.
+    var asked = ++chartAsked;
     fetch(root.dataset.chartUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
-        if (!body) { return; }
+        if (!body || asked < chartShown) { return; }
+        chartShown = asked;
         var data = chartData(body);
         if (chart) {
           chart.hsPump = body.pump;
@@ -466,7 +504,9 @@
     if (navigator.onLine === false && elt && elt.matches && elt.matches("form[data-outbox]")) {
       event.preventDefault();
       stash(elt);
+      return;
     }
+    if (event.detail.xhr) { event.detail.xhr.hsSeq = ++issued; }
   }
 
   function onSendError(event) {
@@ -477,13 +517,40 @@
   }
 
   function onBeforeSwap(event) {
-    if (SWAPPABLE_ERRORS.indexOf(event.detail.xhr.status) !== -1) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
+    var detail = event.detail;
+    if (SWAPPABLE_ERRORS.indexOf(detail.xhr.status) !== -1) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+    swapping = null;
+    if (!detail.shouldSwap || !detail.xhr.hsSeq) { return; }
+    // htmx swaps synchronously right after this event: first the out-of-band panels (see
+    // onOobBeforeSwap), then the panel the request targets.
+    swapping = { seq: detail.xhr.hsSeq, own: isOwnEntry(detail) };
+    if (swapping.own) {
+      var name = panelName(detail.target);
+      if (name) { fresh[name] = issued; }
     }
   }
 
+  function onOobBeforeSwap(event) {
+    if (!swapping) { return; }
+    if (!mayApply(event.detail.target.dataset.panel, swapping.own)) {
+      event.detail.shouldSwap = false;
+      swapping.dropped = true;
+    }
+  }
+
+  function onAfterSwapDone() {
+    var dropped = swapping && swapping.dropped;
+    swapping = null;
+    // A panel kept its newer content: ask again, so whatever else the older answer carried
+    // (another tablet's entry) is shown from a fresh read.
+    if (dropped) { scheduleRefresh(); }
+  }
+
   function onAfterRequest(event) {
+    onAfterSwapDone();
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (verb === "post" && event.detail.successful) { loadChart(); }
   }
@@ -524,6 +591,7 @@
     document.body.addEventListener("htmx:beforeRequest", onBeforeRequest);
     document.body.addEventListener("htmx:sendError", onSendError);
     document.body.addEventListener("htmx:beforeSwap", onBeforeSwap);
+    document.body.addEventListener("htmx:oobBeforeSwap", onOobBeforeSwap);
     document.body.addEventListener("htmx:afterRequest", onAfterRequest);
     document.body.addEventListener("htmx:afterSettle", function (event) { setUpKeypads(event.detail.elt || document); });
     setUpKeypads(document);

@@ -19,6 +19,10 @@ from holdspace.clinics.models import Device, Membership
 from holdspace.dosing.tests.builders import dosing_world
 from holdspace.infusions import actions as infusion_actions
 from holdspace.infusions.models import Alert, InfusionSession
+from holdspace.measures.tests.test_admin_world import (  # measures-administration (issue 5)
+    measures_administration_world,
+)
+from holdspace.notes.tests.builders import notes_goals_world  # notes-goals (issue 6)
 from holdspace.patients.models import (
     ConsentDocument,
     ConsentKind,
@@ -28,6 +32,7 @@ from holdspace.patients.models import (
     Screening,
 )
 from holdspace.patients.vocabulary import SCREENING_KEYS
+from holdspace.therapy.tests.builders import therapy_world  # therapy (issue 6)
 from tests.factories import ChairFactory, ObservationFactory
 
 # URL parameters that are not object ids: secrets checked by their own views and tests.
@@ -52,6 +57,9 @@ def _walk(patterns: list, namespace: str = "", prefix_params: tuple = ()) -> Ite
 
 ALL_ROUTES = sorted(set(_walk(get_resolver().url_patterns)), key=lambda r: r.name)
 OBJECT_ROUTES = [r for r in ALL_ROUTES if set(r.params) - NOT_OBJECT_IDS]
+# notes-goals (issue 6): routes that show one psychotherapy note, and the rest.
+PRIVATE_NOTE_ROUTES = [r for r in OBJECT_ROUTES if "psychotherapy_note_id" in r.params]
+SHARED_OBJECT_ROUTES = [r for r in OBJECT_ROUTES if r not in PRIVATE_NOTE_ROUTES]
 
 
 def _world(clinic, author, prescriber) -> dict[str, object]:
@@ -105,7 +113,25 @@ def _world(clinic, author, prescriber) -> dict[str, object]:
         "session_id": session,
         "entry_id": entry,
         "alert_id": Alert.objects.get(session=session),
+        # therapy (issue 6): preparation, plan version, suggestion, integration.
+        **therapy_world(patient, author, prescriber),
+        # notes-goals (issue 6): therapy note, psychotherapy note (author: prescriber), goal,
+        # session-feedback form.
+        **notes_goals_world(patient, author, prescriber),
+        # measures-administration (issue 5): a submitted PHQ-9 and the safety flag it raised.
+        **measures_administration_world(patient, author),
+        # measures-schedules (issue 5): one of the clinic's measure schedule rules.
+        "rule_id": _schedule_rule(clinic),
     }
+
+
+def _schedule_rule(clinic):
+    # measures-schedules (issue 5)
+    from holdspace.measures.models import ScheduleRule
+    from holdspace.measures.scheduling import ensure_default_rules
+
+    ensure_default_rules(clinic)
+    return ScheduleRule.objects.filter(clinic=clinic).first()
 
 
 def _device(clinic) -> Device:
@@ -130,6 +156,22 @@ BUILDERS: set[str] = {
     "session_id",
     "alert_id",
     "entry_id",
+    # measures-administration (issue 5)
+    "administration_id",
+    "flag_id",
+    "link_id",
+    # measures-schedules (issue 5)
+    "rule_id",
+    # therapy (issue 6)
+    "preparation_id",
+    "plan_version_id",
+    "suggestion_id",
+    "integration_id",
+    # notes-goals (issue 6)
+    "note_id",
+    "psychotherapy_note_id",
+    "goal_id",
+    "feedback_id",
 }
 
 
@@ -191,7 +233,9 @@ def test_other_clinics_objects_are_not_found(route, role_client, worlds, request
     assert not leaked.exists()
 
 
-@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=lambda r: r.name)
+# Psychotherapy-note routes answer 404 inside the clinic too (all but author and named
+# supervisors); they have their own test below (notes-goals, issue 6).
+@pytest.mark.parametrize("route", SHARED_OBJECT_ROUTES, ids=lambda r: r.name)
 @pytest.mark.parametrize("role_client", ROLE_CLIENTS)
 def test_own_clinics_objects_are_reachable_or_refused_by_role(route, role_client, worlds, request):
     client = request.getfixturevalue(role_client)
@@ -204,3 +248,53 @@ def test_own_clinics_objects_are_reachable_or_refused_by_role(route, role_client
 def test_unknown_patient_id_is_not_found(as_nurse_a):
     response = as_nurse_a.get(reverse("patients:chart", kwargs={"patient_id": uuid.uuid4()}))
     assert response.status_code == 404
+
+
+# --- notes-goals (issue 6): psychotherapy notes inside the clinic ----------------------------
+# QUALITY.md gate 6: no one but the author and the supervisors the author names reaches a
+# psychotherapy note through any route. In clinic A's world the note's author is prescriber_a.
+
+
+def test_there_are_psychotherapy_note_routes_to_check():
+    assert len(PRIVATE_NOTE_ROUTES) >= 3
+
+
+@pytest.mark.parametrize("route", PRIVATE_NOTE_ROUTES, ids=lambda r: r.name)
+@pytest.mark.parametrize("role_client", ["as_nurse_a", "as_therapist_a", "as_admin_a"])
+def test_psychotherapy_notes_are_not_found_by_anyone_but_their_author(
+    route, role_client, worlds, request
+):
+    client = request.getfixturevalue(role_client)
+    own, _ = worlds
+    for method in (client.get, client.post):
+        status = method(_url(route, own)).status_code
+        if status == 405:
+            assert method(_url(route, _nowhere(route))).status_code == 405
+            continue
+        assert status == 404, f"{method.__name__.upper()} {route.name} gave {status}"
+    read = AuditEvent.objects.filter(
+        category="psychotherapy_note", action=Action.READ, outcome=Outcome.SUCCESS
+    )
+    assert not read.exists()
+
+
+@pytest.mark.parametrize("route", PRIVATE_NOTE_ROUTES, ids=lambda r: r.name)
+def test_the_author_reaches_every_psychotherapy_note_route(route, worlds, as_prescriber_a):
+    own, _ = worlds
+    assert as_prescriber_a.get(_url(route, own)).status_code in {200, 302, 405}
+
+
+@pytest.mark.parametrize("route", PRIVATE_NOTE_ROUTES, ids=lambda r: r.name)
+def test_a_named_supervisor_reaches_them_and_loses_them_when_removed(
+    route, worlds, clinic_a, prescriber_a, therapist_a, as_therapist_a
+):
+    from holdspace.notes import actions as note_actions
+
+    own, _ = worlds
+    nomination = note_actions.name_supervisor(
+        actor=prescriber_a, clinic=clinic_a, supervisor=therapist_a
+    )
+    assert as_therapist_a.get(_url(route, own)).status_code in {200, 302, 405}
+    note_actions.end_supervision(actor=prescriber_a, clinic=clinic_a, nomination=nomination)
+    status = as_therapist_a.get(_url(route, own)).status_code
+    assert status in {404, 405}

@@ -23,6 +23,7 @@ from holdspace.infusions.actions.common import (
     _audit,
     _begin,
     _enqueue,
+    _enqueue_once,
     _lock,
     _publish,
     _publish_board,
@@ -88,7 +89,7 @@ def acknowledge_alert(
     if fresh.rule == AlertRule.VITALS_OVERDUE and current.state in MONITORED_STATES:
         # Still no blood pressure one interval after the acknowledgement → overdue again.
         due = now + _thresholds(current).vitals_interval
-        _enqueue("check_vitals_overdue", due, str(current.public_id))
+        _enqueue_once("check_vitals_overdue", due, str(current.public_id))
     return fresh
 
 
@@ -103,7 +104,12 @@ def _locked_by_public_id(session_id: str) -> InfusionSession | None:
 @transaction.atomic
 def raise_overdue_if_due(session_id: str, now: datetime | None = None) -> Alert | None:
     """If the session is being monitored and no blood pressure was taken within the protocol
-    interval, raise the overdue alert (once: while it is open nothing more happens)."""
+    interval, raise the overdue alert (once: while it is open nothing more happens).
+
+    When nothing is overdue yet, the check queues itself for the moment the last blood pressure
+    (or the start of monitoring) will be one interval old. A new blood pressure queues no check
+    while this one is waiting to run before its own due time (``_enqueue_once``): one check per
+    session keeps the schedule, however often a monitor posts."""
     session = _locked_by_public_id(session_id)
     if session is None or session.is_signed or session.state not in MONITORED_STATES:
         return None
@@ -113,14 +119,19 @@ def raise_overdue_if_due(session_id: str, now: datetime | None = None) -> Alert 
     else:
         history = pump_history(session)
         since = history[0].at if history else session.started_at
-    if since is None or now < since:
+    if since is None:
         return None
-    last = last_blood_pressure_at(session)
     thresholds = _thresholds(session)
-    finding = alerts.overdue_vitals(
-        None if last is None else min(last, now), now, since, thresholds.vitals_interval, thresholds
-    )
+    if now < since:
+        _enqueue_once("check_vitals_overdue", since + thresholds.vitals_interval, session_id)
+        return None
+    last = None if (taken := last_blood_pressure_at(session)) is None else min(taken, now)
+    finding = alerts.overdue_vitals(last, now, since, thresholds.vitals_interval, thresholds)
     if finding is None:
+        # The clock of alerts.overdue_vitals: from the later of the last BP and the start.
+        running_from = since if last is None else max(last, since)
+        due = running_from + thresholds.vitals_interval
+        _enqueue_once("check_vitals_overdue", due, session_id)
         return None
     alert, _created = _raise(session, finding, None, now, count_repeat=False)
     return alert

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.tasks import TaskResultStatus
 from django.utils import timezone
 
 from holdspace.audit.models import Action
 from holdspace.audit.trail import record
-from holdspace.clinics.models import CLINICAL_ROLES, Role
+from holdspace.clinics.models import CLINICAL_ROLES, DeviceKind, Role
 from holdspace.dosing import engine
 from holdspace.infusions import alerts, lifecycle
 from holdspace.infusions.models import (
@@ -63,7 +64,7 @@ CONFLICT = (
 )
 
 # Device kinds whose tokens may post vital signs (the monitor feed). A wall board never may.
-VITALS_DEVICE_KINDS = frozenset({"monitor"})
+VITALS_DEVICE_KINDS = frozenset({DeviceKind.FEED})
 
 # A clinical time may be a little ahead of the server clock (tablet clocks drift).
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -189,6 +190,40 @@ def _enqueue(task_name: str, run_after: datetime, argument: str) -> None:
     task.using(run_after=run_after).enqueue(argument)
 
 
+def _enqueue_once(task_name: str, run_after: datetime, argument: str) -> None:
+    """Queue a background check unless the same check is already waiting to run no later than
+    ``run_after``: that one covers this one, because a check that finds nothing due queues
+    itself again for the next due moment (tasks.py). A monitor posts vital signs every few
+    seconds; without this every reading would leave one more job for the worker."""
+    from holdspace.infusions import tasks
+
+    task = getattr(tasks, task_name)
+    if _waiting(task, argument, run_after):
+        return
+    task.using(run_after=run_after).enqueue(argument)
+
+
+def _waiting(task: Any, argument: str, by: datetime) -> bool:
+    """Whether ``task(argument)`` is queued, not yet started, to run at or before ``by``.
+
+    Only the database backend (the one holdspace runs) can be asked; with any other backend the
+    answer is no, so the check is queued as it always was."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return False
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        backend_name=backend.alias,
+        queue_name=task.queue_name,
+        task_path=task.module_path,
+        args_kwargs__args__0=argument,
+        run_after__lte=by,
+    ).exists()
+
+
 def _stored[E: Entry](model: type[E], session: InfusionSession, client_id: uuid.UUID) -> E | None:
     row = model.objects.filter(session=session, client_id=client_id).first()
     if row is not None:
@@ -274,11 +309,13 @@ def _raise(
     now: datetime,
     *,
     count_repeat: bool = True,
+    thresholds: alerts.AlertThresholds | None = None,
 ) -> tuple[Alert, bool]:
     """Raise ``finding`` on ``session``, or link it to the open alert of the same rule.
 
     Returns (alert, created). The session row must be locked by the caller, so two breaches of
-    one rule can never open two alerts (the database refuses it as well)."""
+    one rule can never open two alerts (the database refuses it as well). ``thresholds``: the
+    protocol's, when the caller has them already."""
     kind = entry.KIND if entry is not None else ""
     entry_id = entry.public_id if entry is not None else None
     alert = Alert.objects.filter(
@@ -339,7 +376,7 @@ def _raise(
         message=alert.message,
     )
     _publish_board(session, "alert.raised", alert=str(alert.public_id), tier=alert.tier)
-    due = alerts.escalation_due_at(now, finding.tier, _thresholds(session))
+    due = alerts.escalation_due_at(now, finding.tier, thresholds or _thresholds(session))
     if due is not None:
         _enqueue("check_escalation", due, str(alert.public_id))
     return alert, True

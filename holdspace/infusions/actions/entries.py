@@ -26,11 +26,11 @@ from holdspace.infusions.actions.common import (
     VITALS_TAKERS,
     _begin,
     _clinical_time,
-    _enqueue,
+    _enqueue_once,
     _entry_fields,
     _insert,
-    _lock,
     _publish_board,
+    _raise,
     _raise_all,
     _record_entry,
     _refuse_if_signed,
@@ -52,7 +52,6 @@ from holdspace.infusions.models import (
     PatientResponse,
     PatientState,
     PatientStatement,
-    PumpAction,
     RescueMedication,
     RescueRoute,
     SedationScale,
@@ -66,7 +65,7 @@ from holdspace.infusions.models import (
 from holdspace.infusions.queries import (
     corrections_for,
     effective_time,
-    pump_history,
+    pump_started_and_stopped,
 )
 from holdspace.patients.actions import require_role
 from holdspace.patients.models import RecordStatus, Sensitivity
@@ -75,6 +74,12 @@ if TYPE_CHECKING:
     from holdspace.accounts.models import User
 
 # --- Vital signs and the patient's state -----------------------------------------------------
+
+DEVICE_REFUSED = "This device may not record vital signs for this chair."
+OTHER_CHAIR = (
+    "This monitor feed belongs to another chair: it records vital signs only for the infusion "
+    "in its own chair."
+)
 
 _VITAL_FIELDS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate", "temperature_c")
 
@@ -113,9 +118,7 @@ def _check_sedation(scale: str, value: int | None) -> None:
 
 def _vitals_phase(session: InfusionSession, at: datetime) -> str:
     """Baseline before the pump started, recovery after it stopped, intra in between."""
-    history = pump_history(session)
-    started = next((e.at for e in history if e.row.action == PumpAction.START), None)
-    stopped = next((e.at for e in history if e.row.action == PumpAction.STOP), None)
+    started, stopped = pump_started_and_stopped(session)
     if started is None or at < started:
         return VitalsPhase.BASELINE
     if stopped is not None and at >= stopped:
@@ -141,7 +144,53 @@ def _vitals_principal(
         and device.kind in VITALS_DEVICE_KINDS
     )
     if not allowed:
-        raise PermissionDenied("This device may not record vital signs for this chair.")
+        raise PermissionDenied(DEVICE_REFUSED)
+    _check_device_chair(session, device)
+
+
+def _check_device_chair(session: InfusionSession, device: Device | None) -> None:
+    """A monitor feed is bound to one chair and writes only into the infusion in that chair,
+    whoever calls this action (the API chooses the chair's session, but this is the guard)."""
+    if device is not None and (device.chair_id is None or device.chair_id != session.chair_id):
+        raise PermissionDenied(OTHER_CHAIR)
+
+
+# The columns a vital sign needs from its session, the chair (for the board's event) and the
+# protocol (its alert thresholds, models.alert_thresholds). A monitor posts every few seconds;
+# reading the whole session, patient, order and protocol rows each time cost more than the
+# reading itself. Anything else is still there if asked for (Django loads it then).
+_VITALS_SESSION_FIELDS = (
+    "public_id",
+    "state",
+    "signed_at",
+    "clinic__id",
+    "patient__id",
+    "chair__public_id",
+    "chair__name",
+    "order__protocol__name",
+    "order__protocol__version",
+    "order__protocol__bp_notify_systolic",
+    "order__protocol__bp_notify_diastolic",
+    "order__protocol__bp_hold_systolic",
+    "order__protocol__bp_hold_diastolic",
+    "order__protocol__spo2_notify_below",
+    "order__protocol__spo2_critical_below",
+    "order__protocol__hr_notify_above",
+    "order__protocol__hr_critical_above",
+    "order__protocol__hr_critical_below",
+    "order__protocol__rr_critical_below",
+    "order__protocol__vitals_interval_minutes",
+)
+
+
+def _lock_for_vitals(session: InfusionSession) -> InfusionSession:
+    """``_lock`` for a vital sign: the same row lock, only the columns it needs."""
+    return (
+        InfusionSession.objects.select_for_update(of=("self",))
+        .select_related("clinic", "patient", "chair", "order__protocol")
+        .only(*_VITALS_SESSION_FIELDS)
+        .get(pk=session.pk)
+    )
 
 
 @transaction.atomic
@@ -163,18 +212,112 @@ def record_vitals(
     request: HttpRequest | None = None,
 ) -> VitalSigns:
     """Record a set of vital signs from the keypad (a nurse or prescriber) or a monitor (a
-    device of the session's clinic). Values outside the keypad's plausible ranges are refused
-    naming the field, and nothing is saved. The alert rules run on the protocol's thresholds in
-    this transaction: each finding opens an alert or is linked to the open alert of its rule.
-    A blood pressure schedules the overdue check one protocol interval later."""
+    monitor feed of the session's clinic bound to the session's chair). Values outside the
+    keypad's plausible ranges are refused naming the field, and nothing is saved. The alert
+    rules run on the protocol's thresholds in this transaction: each finding opens an alert or
+    is linked to the open alert of its rule; the row comes back with ``alert_links``, the
+    (alert, opened by this reading) pairs. A blood pressure makes sure an overdue check is
+    queued for one protocol interval later.
+
+    A resubmission (same ``client_id``) returns the stored row, ``replayed``, and changes
+    nothing, whatever it says now: the stored row is looked for when this one cannot be stored
+    (refused, or already there), not before every reading."""
     _vitals_principal(session, actor, device, request)
-    current = _lock(session)
+    current = _lock_for_vitals(session)
+    # The chair as it is under the lock (the row the caller passed may be older).
+    _check_device_chair(current, device)
+    return _store_vitals(
+        current,
+        _uuid(client_id),
+        occurred_at,
+        _vital_values(systolic, diastolic, heart_rate, spo2, resp_rate, temperature_c),
+        sedation_scale,
+        sedation_value,
+        actor,
+        device,
+        request,
+    )
+
+
+class NoMonitoredInfusion(Exception):
+    """The device's chair has no infusion taking vital signs now (running, paused, ended or
+    recovering)."""
+
+
+BEFORE_CHECK_IN = (
+    "This reading was measured before the patient now in {chair} was checked in, so it cannot "
+    "be theirs; it was not stored."
+)
+
+
+@transaction.atomic
+def record_device_vitals(
+    *,
+    device: Device,
+    client_id: uuid.UUID | str,
+    occurred_at: datetime | None = None,
+    systolic: int | None = None,
+    diastolic: int | None = None,
+    heart_rate: int | None = None,
+    spo2: int | None = None,
+    resp_rate: int | None = None,
+    temperature_c: Decimal | None = None,
+    request: HttpRequest | None = None,
+) -> VitalSigns:
+    """A monitor feed's reading, into the infusion monitored now in the device's own chair:
+    ``record_vitals`` for a device that names no session (it cannot name one).
+
+    One query finds and locks that infusion, so it cannot leave monitoring (discharge, abort)
+    before the reading is stored. Raises ``NoMonitoredInfusion`` when there is none,
+    ``PermissionDenied`` for a device that may not post vital signs, and ``ValidationError``
+    for what ``record_vitals`` refuses and for a reading measured before the patient now in
+    the chair was checked in (it belongs to whoever sat there before)."""
+    if not (device.is_active and device.kind in VITALS_DEVICE_KINDS):
+        raise PermissionDenied(DEVICE_REFUSED)
+    if device.chair_id is None:
+        raise PermissionDenied(OTHER_CHAIR)
+    current = _lock_chair_infusion(device)
+    if current is None:
+        raise NoMonitoredInfusion(device.chair.name)
     client = _uuid(client_id)
-    stored = _stored(VitalSigns, current, client)
-    if stored is not None:
-        return stored
-    _refuse_if_signed(current)
-    values = {
+    began = current.checked_in_at or current.created_at
+    # (A time without a zone is refused by _clinical_time below, naming the field.)
+    if isinstance(occurred_at, datetime) and timezone.is_aware(occurred_at) and occurred_at < began:
+        stored = _stored(VitalSigns, current, client)
+        if stored is not None:
+            return stored
+        raise ValidationError({"occurred_at": BEFORE_CHECK_IN.format(chair=device.chair.name)})
+    values = _vital_values(systolic, diastolic, heart_rate, spo2, resp_rate, temperature_c)
+    return _store_vitals(current, client, occurred_at, values, "", None, None, device, request)
+
+
+def _lock_chair_infusion(device: Device) -> InfusionSession | None:
+    """The device's chair's monitored infusion, locked, with what a vital sign needs (at most
+    one: one patient per chair). The chair and the clinic are the device's own, already read."""
+    own = [name for name in _VITALS_SESSION_FIELDS if not name.startswith(("chair__", "clinic__"))]
+    found = list(
+        InfusionSession.objects.select_for_update(of=("self",))
+        .select_related("patient", "order__protocol")
+        .only(*own, "clinic", "chair", "checked_in_at", "created_at")
+        .filter(chair_id=device.chair_id, clinic_id=device.clinic_id, state__in=MONITORED_STATES)
+        .order_by()[:1]
+    )
+    if not found:
+        return None
+    current = found[0]
+    current.chair, current.clinic = device.chair, device.clinic
+    return current
+
+
+def _vital_values(
+    systolic: int | None,
+    diastolic: int | None,
+    heart_rate: int | None,
+    spo2: int | None,
+    resp_rate: int | None,
+    temperature_c: Decimal | None,
+) -> dict[str, Any]:
+    return {
         "systolic": systolic,
         "diastolic": diastolic,
         "heart_rate": heart_rate,
@@ -182,10 +325,33 @@ def record_vitals(
         "resp_rate": resp_rate,
         "temperature_c": temperature_c,
     }
-    vitals = _vitals_or_errors(values)
-    _check_sedation(sedation_scale, sedation_value)
-    now = timezone.now()
-    at = _clinical_time(occurred_at, now)
+
+
+def _store_vitals(
+    current: InfusionSession,
+    client: uuid.UUID,
+    occurred_at: datetime | None,
+    values: dict[str, Any],
+    sedation_scale: str,
+    sedation_value: int | None,
+    actor: User | None,
+    device: Device | None,
+    request: HttpRequest | None,
+) -> VitalSigns:
+    """Validate, store, evaluate the alert rules, queue the overdue check, audit and publish
+    a reading in the locked session ``current`` (see ``record_vitals``)."""
+    try:
+        _refuse_if_signed(current)
+        vitals = _vitals_or_errors(values)
+        _check_sedation(sedation_scale, sedation_value)
+        now = timezone.now()
+        at = _clinical_time(occurred_at, now)
+    except ValidationError:
+        stored = _stored(VitalSigns, current, client)
+        if stored is not None:
+            return stored
+        raise
+    thresholds = _thresholds(current)
     row = _insert(
         VitalSigns(
             **values,
@@ -198,16 +364,21 @@ def record_vitals(
     )
     if row.replayed:
         return row
-    thresholds = _thresholds(current)
-    raised = _raise_all(current, alerts.evaluate_vitals(vitals, thresholds), row, now)
-    payload = {name: getattr(row, name) for name in _VITAL_FIELDS[:5]}
-    payload["temperature_c"] = None if temperature_c is None else str(temperature_c)
-    payload["alerts"] = [str(alert.public_id) for alert in raised]
-    _record_entry(row, actor, request, payload)
-    _publish_board(current)
+    row.alert_links = [
+        _raise(current, finding, row, now, thresholds=thresholds)
+        for finding in alerts.evaluate_vitals(vitals, thresholds)
+    ]
     if row.has_blood_pressure and current.state in MONITORED_STATES:
         due = max(at + thresholds.vitals_interval, now)
-        _enqueue("check_vitals_overdue", due, str(current.public_id))
+        _enqueue_once("check_vitals_overdue", due, str(current.public_id))
+    temperature = values["temperature_c"]
+    payload = {name: getattr(row, name) for name in _VITAL_FIELDS[:5]}
+    payload["temperature_c"] = None if temperature is None else str(temperature)
+    payload["alerts"] = [str(alert.public_id) for alert, _opened in row.alert_links]
+    # The audit row and the live events come last: they take the audit chain's lock, held
+    # until commit, so everything else is done before it is taken.
+    _record_entry(row, actor, request, payload)
+    _publish_board(current)
     return row
 
 

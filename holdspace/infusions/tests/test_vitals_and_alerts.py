@@ -119,7 +119,8 @@ def test_a_hold_alert_queues_its_escalation_and_a_notify_alert_does_not(running,
 
 
 def test_a_monitor_of_the_clinic_may_post_vitals_but_a_board_may_not(running, clinic_a, clinic_b):
-    monitor = Device(clinic=clinic_a, name="Chair 1 monitor", kind="monitor")
+    # A monitor feed is bound to the chair it writes into (see test_device_vitals.py).
+    monitor = Device(clinic=clinic_a, name="Chair 1 monitor", kind="monitor", chair=running.chair)
     monitor.issue_token()
     monitor.save()
     row = actions.record_vitals(device=monitor, session=running, client_id=cid(), heart_rate=80)

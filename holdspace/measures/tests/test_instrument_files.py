@@ -35,6 +35,7 @@ def test_every_instrument_the_issue_names_is_shipped_under_its_id():
         "padss",
         "aldrete",
         "session_feedback",
+        "pain_nrs",
     }
 
 
@@ -63,6 +64,7 @@ def test_every_shipped_file_is_valid_and_cites_its_source_and_licence(key):
         ("padss", 5, 5, 0, 10),
         ("aldrete", 5, 5, 0, 10),
         ("session_feedback", 5, 5, 0, 20),
+        ("pain_nrs", 1, 1, 0, 10),
     ],
 )
 def test_item_counts_and_score_ranges(key, items, scored, low, high):

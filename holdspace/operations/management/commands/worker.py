@@ -3,6 +3,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from holdspace.measures.tasks import ensure_schedule_job_queued
+
 
 class Command(BaseCommand):
     help = "Run the background task worker (reminders, escalations, exports)."
@@ -13,4 +15,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The measure schedule re-queues itself every hour; starting the worker makes sure one
+        # run is waiting (e.g. after a restore or on a new installation).
+        ensure_schedule_job_queued()
         call_command("db_worker", interval=options["interval"])
