@@ -62,14 +62,16 @@ lock:
 # full run, 1,000) subscribers. `make bench` runs SQLite and, with DATABASE_URL set, PostgreSQL;
 # `make bench-quick` (< 60 s) runs only the configured database.
 .PHONY: bench bench-quick
-bench: venv
+bench:
+	@$(MAKE) --no-print-directory venv >&2  # stdout carries only the JSON summary
 	@mkdir -p var/bench
 	@echo "Load: vital-sign POSTs at 40/s (10 x the ~4/s of a 60-chair network), fan-out to 100 and 1,000 subscribers." >&2
 	@$(PY) bench/fanout.py > var/bench/fanout-summary.json
 	@if [ -f bench/vitals.py ]; then $(PY) bench/vitals.py --merge var/bench/fanout-summary.json; \
 	else cat var/bench/fanout-summary.json; fi
 
-bench-quick: venv
+bench-quick:
+	@$(MAKE) --no-print-directory venv >&2  # stdout carries only the JSON summary
 	@mkdir -p var/bench
 	@$(PY) bench/fanout.py --quick > var/bench/fanout-quick-summary.json
 	@if [ -f bench/vitals.py ]; then $(PY) bench/vitals.py --quick --merge var/bench/fanout-quick-summary.json; \

@@ -3,9 +3,9 @@
 What one ``POST /api/v1/vitals`` does on the server: the feed token's lookup, the chair's
 monitored infusion locked, the idempotency check, the keypad's plausibility rules, the
 protocol's alert rules (a breach opens or extends an alert), the row, its audit row on the hash
-chain, its live events and the overdue-vitals check queued, all in one transaction. The baseline,
-measured in the same run on the same fresh database, is an INSERT of the same row through
-``sqlite3`` (or psycopg on PostgreSQL), one transaction per row, in a loop.
+chain, its live events and the overdue-vitals check (queued unless one is waiting), all in one
+transaction. The baseline, measured in the same run on the same fresh database, is an INSERT of
+the same row through ``sqlite3`` (or psycopg on PostgreSQL), one transaction per row, in a loop.
 
 Every run: a fresh database (copied from a template that was migrated and seeded with the demo
 clinics once; a monitor feed device is added for each monitored chair), a real ``holdspace

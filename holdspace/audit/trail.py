@@ -62,17 +62,21 @@ def record(
     obj: Any = None,
     outcome: Outcome | str = Outcome.SUCCESS,
     summary: str = "",
+    actor_label: str = "",
 ) -> AuditEvent:
     """Append one audit row in the caller's transaction (or its own when there is none).
 
     ``summary`` is for people reading the report; never put clinical content or free text from
-    a patient's record in it.
+    a patient's record in it. ``actor_label`` names an actor who is not a staff user (the patient
+    answering through a link or on a kiosk); it is used only when no user or device is the actor.
     """
     if clinic is None and request is not None:
         clinic = getattr(request, "clinic", None)
     if clinic is None and patient is not None:
         clinic = patient.clinic
-    actor, actor_label, role = _actor(request, actor)
+    actor, default_label, role = _actor(request, actor)
+    if actor is not None or not actor_label or default_label.startswith("device "):
+        actor_label = default_label
     ip, device, request_id = _source(request)
     with transaction.atomic():
         _lock_chain()

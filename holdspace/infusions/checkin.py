@@ -5,10 +5,8 @@ Pure, no Django. Three kinds of item:
 - **answered** by the nurse at check-in (identity, fasting, escort, medication changes, intention
   in the patient's words, today's touch consent, IV site);
 - **verified** by the system from the record (current eligible screening and consent, the order's
-  double check, baseline vitals within the protocol's range); the caller passes the result;
-- **pending a feature** that does not exist yet (today's pre-infusion measures, the support plan).
-  They say what is missing and count as not complete, so every start before those features arrive
-  needs a prescriber's override with a reason; that keeps the gap visible on every record.
+  double check, baseline vitals within the protocol's range, today's pre-infusion questionnaires
+  completed, the support plan reviewed with the patient today); the caller passes the result.
 
 `evaluate_checklist` reports what is missing and why; `can_start` decides whether the pump may
 start, applying a prescriber's override with a reason where the item allows one. The rule for an
@@ -53,7 +51,6 @@ class CheckinItem(StrEnum):
 class ItemKind(StrEnum):
     ANSWERED = "answered"
     VERIFIED = "verified"
-    PENDING_FEATURE = "pending_feature"
 
 
 class TouchConsent(StrEnum):
@@ -132,9 +129,9 @@ _SPECS: tuple[ItemSpec, ...] = (
     ItemSpec(
         CheckinItem.PRE_INFUSION_MEASURES,
         "Today's pre-infusion measures",
-        ItemKind.PENDING_FEATURE,
-        "Not available yet: pre-infusion questionnaires arrive with the measurement module "
-        "(issue 5)",
+        ItemKind.VERIFIED,
+        "Today's pre-infusion questionnaires are not all completed: hand the patient the clinic "
+        "tablet from their Questionnaires page",
     ),
     ItemSpec(
         CheckinItem.INTENTION,
@@ -145,9 +142,9 @@ _SPECS: tuple[ItemSpec, ...] = (
     ItemSpec(
         CheckinItem.SUPPORT_PLAN,
         "Support plan reviewed",
-        ItemKind.PENDING_FEATURE,
-        "Not available yet: the support plan arrives with the therapist's preparation module "
-        "(issue 6)",
+        ItemKind.VERIFIED,
+        "Support plan not reviewed with the patient today (or the patient has none): open it "
+        "from the console and mark it reviewed",
     ),
     ItemSpec(
         CheckinItem.TOUCH_CONSENT,
@@ -166,9 +163,6 @@ _SPECS: tuple[ItemSpec, ...] = (
 CHECKLIST: dict[CheckinItem, ItemSpec] = {spec.item: spec for spec in _SPECS}
 
 VERIFIED_ITEMS = frozenset(i for i, s in CHECKLIST.items() if s.kind is ItemKind.VERIFIED)
-PENDING_FEATURE_ITEMS = frozenset(
-    i for i, s in CHECKLIST.items() if s.kind is ItemKind.PENDING_FEATURE
-)
 
 
 @dataclass(frozen=True)
@@ -196,7 +190,7 @@ class ItemStatus:
     label: str
     done: bool
     reason: str  # why it is not done; empty when done
-    pending_feature: bool
+    verified: bool  # checked by the system from the record, not answered by the nurse
     overridable: bool
 
 
@@ -242,8 +236,6 @@ def _done(spec: ItemSpec, answers: CheckinAnswers, verified: Mapping[CheckinItem
         case ItemKind.VERIFIED:
             # Only True itself counts; a missing key or any other value is "not verified".
             return verified.get(spec.item) is True
-        case ItemKind.PENDING_FEATURE:
-            return False
 
 
 def evaluate_checklist(
@@ -252,8 +244,8 @@ def evaluate_checklist(
     """The checklist with each item done or missing, and why.
 
     `verified` holds the system's checks for `VERIFIED_ITEMS`; an absent key counts as not
-    verified. Items pending a feature are never done here. Other keys in `verified` are refused,
-    so a caller cannot tick a nurse's item by mistake.
+    verified. Other keys in `verified` are refused, so a caller cannot tick a nurse's item by
+    mistake.
     """
     stray = set(verified) - VERIFIED_ITEMS
     if stray:
@@ -268,7 +260,7 @@ def evaluate_checklist(
                 label=spec.label,
                 done=done,
                 reason="" if done else spec.missing_text,
-                pending_feature=spec.kind is ItemKind.PENDING_FEATURE,
+                verified=spec.kind is ItemKind.VERIFIED,
                 overridable=spec.overridable,
             )
         )

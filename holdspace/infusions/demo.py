@@ -39,7 +39,6 @@ from holdspace.dosing.models import CoursePhase, InfusionOrder, Protocol, Treatm
 from holdspace.infusions import alerts, tasks
 from holdspace.infusions import discharge as scoring
 from holdspace.infusions.checkin import (
-    PENDING_FEATURE_ITEMS,
     VERIFIED_ITEMS,
     CheckinAnswers,
     TouchConsent,
@@ -65,10 +64,6 @@ from holdspace.infusions.models import (
 )
 from holdspace.patients.models import ObservationCode, Patient
 
-OVERRIDE = (
-    "Pre-infusion questionnaires and the support plan are not in holdspace yet; PHQ-9 and "
-    "the calming plan reviewed with the patient on paper."
-)
 INTENTIONS = [
     "To feel the weight lift a little, and to be gentler with myself",
     "To stay curious when the fear shows up",
@@ -246,7 +241,7 @@ class Writer:
         )
         return self.session
 
-    def check_in(self, at: datetime, *, started: bool) -> None:
+    def check_in(self, at: datetime) -> None:
         intention = INTENTIONS[self.order.sequence % len(INTENTIONS)]
         touch = TouchConsent.ASK_EACH_TIME if self.order.sequence % 3 else TouchConsent.NO
         answers = CheckinAnswers(
@@ -258,12 +253,13 @@ class Writer:
             touch_consent=touch,
             iv_site="Left antecubital, 22 G",
         )
-        pending = sorted(str(item) for item in PENDING_FEATURE_ITEMS)
+        # The demo's history was checked in completely (questionnaires done on the clinic tablet
+        # and the support plan reviewed), so its infusions started without an override.
         CheckIn.objects.create(
             session=self.session,
             answers=answers_as_json(answers),
             verified={str(item): True for item in VERIFIED_ITEMS},
-            missing=pending if started else [],
+            missing=[],
             checked_in_by=self.cast.nurse,
             checked_in_at=at,
             updated_at=at,
@@ -271,14 +267,8 @@ class Writer:
         self._update(intention_today=intention, touch_consent_today=touch.value)
 
     def complete_check_in(self, at: datetime) -> None:
-        pending = sorted(str(item) for item in PENDING_FEATURE_ITEMS)
         CheckIn.objects.filter(session=self.session).update(
-            missing=pending,
-            completed_at=at,
-            completed_by=self.cast.prescriber,
-            override_by=self.cast.prescriber,
-            override_reason=OVERRIDE,
-            overridden_items=pending,
+            missing=[], completed_at=at, completed_by=self.cast.nurse
         )
 
     def _entry(self, model: type[Entry], at: datetime, by: User | None, **fields: Any) -> Any:
@@ -438,7 +428,7 @@ def _running_now(writer: Writer, now: datetime) -> None:
     acknowledged; the therapist's support and the patient's state along the way."""
     start = now - timedelta(minutes=20)
     writer.open(start - timedelta(minutes=40), start - timedelta(minutes=15))
-    writer.check_in(start - timedelta(minutes=15), started=True)
+    writer.check_in(start - timedelta(minutes=15))
     writer.vitals(start - timedelta(minutes=12), "baseline")
     writer.start(start)
     writer.state(start + timedelta(minutes=3), anxiety=4, dissociation=2)
@@ -465,7 +455,7 @@ def _running_now(writer: Writer, now: datetime) -> None:
 def _awaiting_start(writer: Writer, now: datetime) -> None:
     """Checked in a few minutes ago with baseline vitals; the pump has not started."""
     writer.open(now - timedelta(minutes=30), now - timedelta(minutes=6))
-    writer.check_in(now - timedelta(minutes=6), started=False)
+    writer.check_in(now - timedelta(minutes=6))
     writer.vitals(now - timedelta(minutes=4), "baseline")
 
 
@@ -473,7 +463,7 @@ def _in_recovery(writer: Writer, now: datetime) -> None:
     """The pump ran 40 minutes and stopped 35 minutes ago; recovery vitals on schedule."""
     start = now - timedelta(minutes=75)
     writer.open(start - timedelta(minutes=45), start - timedelta(minutes=20))
-    writer.check_in(start - timedelta(minutes=20), started=True)
+    writer.check_in(start - timedelta(minutes=20))
     writer.vitals(start - timedelta(minutes=15), "baseline")
     writer.start(start)
     for minute in (10, 20, 30):
@@ -491,7 +481,7 @@ def _completed(writer: Writer) -> None:
     signed = writer.order.signed_at or writer.order.created_at
     start = signed + timedelta(hours=2)
     writer.open(start - timedelta(minutes=45), start - timedelta(minutes=25))
-    writer.check_in(start - timedelta(minutes=25), started=True)
+    writer.check_in(start - timedelta(minutes=25))
     baseline = writer.vitals(start - timedelta(minutes=15), "baseline")
     writer.start(start)
     for minute in (10, 20, 30, 40):

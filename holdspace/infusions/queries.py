@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest
@@ -302,9 +303,14 @@ def verified_flags(
     session: InfusionSession, thresholds: alerts.AlertThresholds | None = None
 ) -> dict[checkin.CheckinItem, bool]:
     """The system-verified checklist items, computed now from the record."""
+    # Imported here: both modules read infusion sessions, so a module-level import would cycle.
+    from holdspace.measures.queries import pre_infusion_measures_missing
+    from holdspace.therapy.queries import support_plan_reviewed_today
+
     order, patient = session.order, session.patient
     thresholds = thresholds or alert_thresholds(order.protocol)
     baseline = baseline_vitals(session)
+    today = timezone.localtime(timezone.now(), ZoneInfo(session.clinic.time_zone)).date()
     return {
         checkin.CheckinItem.SCREENING_AND_CONSENT: has_current_eligible_screening(patient)
         and has_current_treatment_consent(patient),
@@ -312,6 +318,8 @@ def verified_flags(
         checkin.CheckinItem.BASELINE_VITALS: checkin.baseline_vitals_within_range(
             baseline.as_vital_signs() if baseline else None, thresholds
         ),
+        checkin.CheckinItem.PRE_INFUSION_MEASURES: not pre_infusion_measures_missing(session),
+        checkin.CheckinItem.SUPPORT_PLAN: support_plan_reviewed_today(patient, today),
     }
 
 

@@ -108,6 +108,7 @@ from holdspace.infusions.queries import (
 from holdspace.infusions.timeline import TimelineItem, timeline
 from holdspace.live.events import publish
 from holdspace.live.store import latest_id
+from holdspace.measures.queries import pre_infusion_measures_missing
 from holdspace.patients.models import RecordStatus
 from holdspace.patients.views import get_patient_for, is_htmx
 
@@ -607,6 +608,7 @@ def _check_in_context(
             "iv_gauges": IV_GAUGES,
             "vitals_form": forms.get("vitals") or VitalsForm(),
             "baseline": baseline_vitals(session),
+            "missing_measures": pre_infusion_measures_missing(session),
             "start_form": forms.get("start") or StartForm(),
             "can_override": role == Role.PRESCRIBER and missing and not blocked,
             "blocked": blocked,

@@ -34,8 +34,8 @@ def _check_link(link: PatientLink) -> None:
 
 
 def _audit(action: Action, entry: JournalEntry, summary: str, request: HttpRequest | None) -> None:
-    # No actor: the patient has no account; the request (anonymous) and the entry's patient say
-    # who, as for every portal step (holdspace.portal.links).
+    # No staff actor: the patient has no account. As for every portal step
+    # (holdspace.portal.links), the row names the patient by the link they came through.
     record(
         action=action,
         category=CATEGORY,
@@ -45,6 +45,7 @@ def _audit(action: Action, entry: JournalEntry, summary: str, request: HttpReque
         patient=entry.patient,
         obj=entry,
         summary=summary,
+        actor_label=f"patient by link {entry.via_link}",
     )
 
 

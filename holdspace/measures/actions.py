@@ -108,6 +108,8 @@ def _audit(
         patient=administration.patient,
         obj=obj if obj is not None else administration,
         summary=summary,
+        # The patient answering on a kiosk or by link is not a staff user; name them as such.
+        actor_label="" if actor is not None else "patient (kiosk or link)",
     )
 
 

@@ -8,6 +8,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -200,10 +201,16 @@ def sessions_with_open_safety_flags(clinic: Clinic) -> set[uuid.UUID]:
 
 
 def pre_infusion_measures(session: InfusionSession) -> list[Administration]:
-    """The questionnaires asked before this infusion (created by the schedule with occasion
-    pre-infusion and this session), cancelled ones left out."""
+    """The questionnaires asked before this infusion: those the schedule created for it
+    (occasion pre-infusion, this session) and the course's baseline, which must be answered
+    before the first infusion (on that day the schedule asks the baseline instead of a separate
+    pre-infusion questionnaire). Cancelled ones are left out."""
+    asked = Q(session=session, occasion=Occasion.PRE_INFUSION)
+    course_id = session.order.course_id
+    if course_id is not None:
+        asked |= Q(course_id=course_id, occasion=Occasion.BASELINE)
     return list(
-        Administration.objects.filter(session=session, occasion=Occasion.PRE_INFUSION)
+        Administration.objects.filter(asked)
         .exclude(status=AdministrationStatus.CANCELLED)
         .select_related("instrument_version__instrument")
         .order_by("instrument_version__instrument__short_name", "id")
@@ -211,21 +218,24 @@ def pre_infusion_measures(session: InfusionSession) -> list[Administration]:
 
 
 def pre_infusion_measures_missing(session: InfusionSession) -> list[str]:
-    """Short names of instruments due before this infusion and not completed on the infusion's
-    day (in the clinic's time zone); an empty list means the measures are done.
+    """Short names of instruments due before this infusion and not yet answered: a pre-infusion
+    questionnaire must be completed on the infusion's day (in the clinic's time zone), a
+    baseline on or before it. An empty list means the measures are done.
 
     An instrument whose only answer was entered in error is still missing (ask again)."""
     zone = zoneinfo.ZoneInfo(session.clinic.time_zone)
     day = timezone.localtime(session.scheduled_for, zone).date()
-    wanted: set[str] = set()
-    done: set[str] = set()
+    wanted: set[tuple[str, str]] = set()
+    done: set[tuple[str, str]] = set()
     for row in pre_infusion_measures(session):
-        name = row.instrument_version.instrument.short_name
-        wanted.add(name)
-        completed = row.status == AdministrationStatus.COMPLETED and row.completed_at
-        if completed and timezone.localtime(row.completed_at, zone).date() == day:
-            done.add(name)
-    return sorted(wanted - done)
+        key = (row.occasion, row.instrument_version.instrument.short_name)
+        wanted.add(key)
+        if row.status != AdministrationStatus.COMPLETED or not row.completed_at:
+            continue
+        answered_on = timezone.localtime(row.completed_at, zone).date()
+        if answered_on == day or (row.occasion == Occasion.BASELINE and answered_on <= day):
+            done.add(key)
+    return sorted({name for _occasion, name in wanted - done})
 
 
 # --- The worklist ----------------------------------------------------------------------------

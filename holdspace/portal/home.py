@@ -59,6 +59,10 @@ PLAN_SHOWN = (
 )
 
 
+# Self-report instruments that are not symptom scores (see _for_the_patient).
+PORTAL_HIDDEN_INSTRUMENTS = frozenset({"session_feedback"})
+
+
 # --- Forms -----------------------------------------------------------------------------------
 
 
@@ -120,6 +124,7 @@ def _audit_read(request: HttpRequest, link: PatientLink, summary: str) -> None:
         patient=link.patient,
         obj=link,
         summary=summary,
+        actor_label=f"patient by link {link.public_id}",
     )
 
 
@@ -225,6 +230,11 @@ def _goals(link: PatientLink) -> list[Any]:
     return list(Goal.objects.filter(patient=link.patient, status=GoalStatus.ACTIVE))
 
 
+def _checkin_form(goal: Any) -> CheckinForm:
+    # Field ids per goal: several check-in forms share the page.
+    return CheckinForm(initial={"goal": goal.public_id}, auto_id=f"goal-{goal.public_id.hex}-%s")
+
+
 @require_http_methods(["GET"])
 @portal_page
 def home(request: HttpRequest, link: PatientLink) -> HttpResponse:
@@ -240,7 +250,7 @@ def home(request: HttpRequest, link: PatientLink) -> HttpResponse:
         upcoming=_upcoming(link),
         questionnaires=questionnaires,
         reflections=reflections,
-        goals=[(goal, CheckinForm(initial={"goal": goal.public_id})) for goal in goals],
+        goals=[(goal, _checkin_form(goal)) for goal in goals],
         has_tasks=bool(questionnaires or reflections or goals),
     )
 
@@ -343,6 +353,13 @@ def plan(request: HttpRequest, link: PatientLink) -> HttpResponse:
 # --- Progress --------------------------------------------------------------------------------
 
 
+def _for_the_patient(instrument: Any) -> bool:
+    """The patient's own symptom questionnaires only: not clinician ratings (HAM-D, BPRS,
+    discharge scores), which are the clinician's judgement to discuss, and not the session
+    feedback about their therapist, on which a higher score is the better one."""
+    return instrument.respondent == "self" and instrument.key not in PORTAL_HIDDEN_INSTRUMENTS
+
+
 def _progress_charts(link: PatientLink) -> list[dict[str, Any]]:
     """The patient's completed questionnaire scores over time, one chart per questionnaire.
     Only completed administrations count (entered-in-error and cancelled ones never do)."""
@@ -351,7 +368,7 @@ def _progress_charts(link: PatientLink) -> list[dict[str, Any]]:
 
     shown = []
     for index, series in enumerate(completed_series([link.patient], link.clinic)):
-        if not series.scores:
+        if not series.scores or not _for_the_patient(series.instrument):
             continue
         parsed = series.version.parsed()
         chart = charts.ScoreChart(

@@ -222,6 +222,7 @@ def _audit(
         obj=link,
         outcome=outcome,
         summary=summary,
+        actor_label=f"patient by link {link.public_id}",
     )
 
 

@@ -74,6 +74,7 @@ def end(request: HttpRequest, link: PatientLink | None, summary: str) -> None:
             patient=link.patient,
             obj=link,
             summary=summary,
+            actor_label=f"patient by link {link.public_id}",
         )
 
 

@@ -6,6 +6,8 @@
 // answers to this tablet's own entries) refresh them with out-of-band swaps, except a panel that
 // is being typed in (data-dirty), shows an error (data-keep), has the focus or an open <details>.
 //
+// A panel that became busy after a request was sent is not replaced by its answer either.
+//
 // Panel contents are applied in order. Every htmx request gets a sequence number when it is
 // sent, and each panel remembers how fresh its content is. A live refresh answered after a newer
 // answer reached a panel (a refresh requested before an acknowledgement committed, answered after
@@ -534,8 +536,14 @@
   }
 
   function onOobBeforeSwap(event) {
-    if (!swapping) { return; }
-    if (!mayApply(event.detail.target.dataset.panel, swapping.own)) {
+    var target = event.detail.target;
+    // Someone started typing or choosing in this panel after the request was sent (its skip
+    // list was made before): keep what they are doing. It is refreshed once they are done.
+    if (target.dataset.panel && isBusy(target)) {
+      event.detail.shouldSwap = false;
+      return;
+    }
+    if (swapping && !mayApply(target.dataset.panel, swapping.own)) {
       event.detail.shouldSwap = false;
       swapping.dropped = true;
     }

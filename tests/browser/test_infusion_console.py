@@ -145,6 +145,46 @@ def _until(page: Page, condition, what: str) -> None:
         page.wait_for_timeout(50)
 
 
+class HeldRefresh:
+    """Holds back the answer to the next live refresh of a console: the panels are read from
+    the server when the refresh is asked for, and delivered only when ``deliver()`` is called.
+    Later refreshes go through. Counts the refreshes the page has finished."""
+
+    PATTERN = re.compile(r".*refresh=1.*")
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.held: list = []
+        self.finished = 0
+        page.on("requestfinished", self._count)
+        page.route(self.PATTERN, self._hold)
+
+    def _count(self, request) -> None:
+        if "refresh=1" in request.url:
+            self.finished += 1
+
+    def _hold(self, route) -> None:
+        if self.held:
+            route.continue_()
+            return
+        self.held.append((route, route.fetch()))
+
+    def wait_until_asked(self) -> None:
+        _until(self.page, lambda: self.held, "a live refresh of the console")
+
+    def deliver(self, refreshes: int = 1) -> None:
+        """Deliver the held answer and wait until ``refreshes`` refreshes (it, and any asked
+        for after it) have been handled."""
+        before = self.finished
+        route, response = self.held[0]
+        route.fulfill(response=response)
+        _until(self.page, lambda: self.finished >= before + refreshes, "the refreshes to finish")
+
+    def close(self) -> None:
+        self.page.unroute(self.PATTERN, self._hold)
+        self.page.remove_listener("requestfinished", self._count)
+
+
 def test_a_live_refresh_answered_after_the_acknowledgement_does_not_bring_the_alert_back(
     tablets,
 ):
@@ -153,40 +193,53 @@ def test_a_live_refresh_answered_after_the_acknowledgement_does_not_bring_the_al
     acknowledged the alert, then delivered. The stale answer must not show the alert again."""
     nurse, _therapist, _server, console = tablets
     _open_console(nurse, console)
-    held, finished = [], []
+    hold = HeldRefresh(nurse)
+    try:
+        _record_vitals(nurse, 184, 94, 80)
+        alert = nurse.locator("#panel-alerts article", has_text="Systolic: hold")
+        expect(alert).to_be_visible()
+        # The nurse's own entry is announced on the live stream: the console asks for a refresh.
+        hold.wait_until_asked()
 
-    def hold(route):
-        if held:
-            route.continue_()
-            return
-        # Read the panels now (the alert is open) but answer only when the test says so.
-        held.append((route, route.fetch()))
+        alert.locator("label.chip", has_text="Paused pump").click()
+        alert.get_by_role("button", name="Acknowledge").click()
+        expect(alert).to_have_count(0)
+        nurse.evaluate(SAW_HOLD_ALERT)
+        # The stale answer, then the fresh refresh asked for because it was stale.
+        hold.deliver(refreshes=2)
+        expect(nurse.locator("#panel-timeline")).to_contain_text("Alert acknowledged: Paused pump")
+        assert nurse.evaluate("window.hsSawHoldAlert") is False, (
+            "a live refresh requested before the acknowledgement brought the alert back"
+        )
+        expect(alert).to_have_count(0)
+    finally:
+        hold.close()
 
-    nurse.on(
-        "requestfinished", lambda request: finished.append(request) if "refresh=1" in request.url else None
-    )
-    nurse.route(re.compile(r".*refresh=1.*"), hold)
-    _record_vitals(nurse, 184, 94, 80)
-    alert = nurse.locator("#panel-alerts article", has_text="Systolic: hold")
-    expect(alert).to_be_visible()
-    # The nurse's own entry is announced on the live stream, so the console asks for a refresh.
-    _until(nurse, lambda: held, "a live refresh of the nurse's console")
 
-    alert.locator("label.chip", has_text="Paused pump").click()
-    alert.get_by_role("button", name="Acknowledge").click()
-    expect(alert).to_have_count(0)
-    nurse.evaluate(SAW_HOLD_ALERT)
+def test_a_live_refresh_answered_while_the_nurse_chooses_the_action_keeps_the_choice(tablets):
+    """The other half of the race: a refresh asked for before the nurse tapped the action taken,
+    answered after the tap, must not wipe the tap (the acknowledgement would then be refused for
+    want of an action, and the alert would stay)."""
+    nurse, _therapist, _server, console = tablets
+    _open_console(nurse, console)
+    hold = HeldRefresh(nurse)
+    try:
+        _record_vitals(nurse, 183, 95, 81)
+        alert = nurse.locator("#panel-alerts article", has_text="Systolic: hold")
+        expect(alert).to_be_visible()
+        hold.wait_until_asked()
 
-    before = len(finished)
-    stale_route, stale_response = held[0]
-    stale_route.fulfill(response=stale_response)
-    # The stale answer, then the fresh refresh asked for after it, have both been handled.
-    _until(nurse, lambda: len(finished) >= before + 2, "the refresh after the stale answer")
-    expect(nurse.locator("#panel-timeline")).to_contain_text("Alert acknowledged: Paused pump")
-    assert nurse.evaluate("window.hsSawHoldAlert") is False, (
-        "a live refresh requested before the acknowledgement brought the alert back"
-    )
-    expect(alert).to_have_count(0)
+        chip = alert.locator("label.chip", has_text="Rechecked")
+        chip.click()
+        hold.deliver()
+        expect(chip.locator("input")).to_be_checked()
+        alert.get_by_role("button", name="Acknowledge").click()
+        expect(alert).to_have_count(0, timeout=LIVE)
+        expect(nurse.locator("#panel-timeline")).to_contain_text(
+            "Alert acknowledged: Rechecked", timeout=LIVE
+        )
+    finally:
+        hold.close()
 
 
 def test_an_entry_made_offline_is_pending_then_stored_exactly_once(tablets):

@@ -66,6 +66,8 @@ from holdspace.infusions.queries import (
     pump_history,
     verified_flags,
 )
+from holdspace.measures.scheduling import sync_due_administrations
+from holdspace.measures.tasks import queue_course_sync
 from holdspace.patients.actions import require_role
 from holdspace.patients.models import Patient
 
@@ -120,6 +122,8 @@ def schedule_session(
         Action.CREATE, "infusion_session", session, session, "Infusion scheduled", actor, request
     )
     _publish_board(session, "session.scheduled")
+    # The new infusion brings its pre-infusion questionnaires (scheduled after the commit).
+    queue_course_sync(order.course)
     return session
 
 
@@ -151,6 +155,9 @@ def check_in(
             f"The check-in can change only before the pump starts; the session is {state.label}."
         )
     now = timezone.now()
+    # Make sure today's pre-infusion questionnaires exist before checking them: the hourly
+    # schedule may not have run since the infusion was booked.
+    sync_due_administrations(current.order.course)
     verified = verified_flags(current, _thresholds(current))
     result = checkin.evaluate_checklist(answers, verified)
     row = CheckIn.objects.filter(session=current).first()
@@ -427,6 +434,8 @@ def abort_session(
     _audit(Action.UPDATE, "infusion_session", current, current, "Session aborted", actor, request)
     _publish(current, "session.state", state=current.state, version=current.version)
     _publish_board(current)
+    # Its pre-infusion questionnaires, if not answered, are no longer asked.
+    queue_course_sync(current.order.course)
     return current
 
 

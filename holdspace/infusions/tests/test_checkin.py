@@ -1,4 +1,4 @@
-"""The check-in checklist: completeness, items pending a feature, and who may override what."""
+"""The check-in checklist: completeness, what the system verifies, and who may override what."""
 
 from dataclasses import replace
 
@@ -8,7 +8,6 @@ from holdspace.infusions.alerts import VitalSigns
 from holdspace.infusions.checkin import (
     CHECKLIST,
     NOT_OVERRIDABLE,
-    PENDING_FEATURE_ITEMS,
     VERIFIED_ITEMS,
     CheckinAnswers,
     CheckinItem,
@@ -32,7 +31,7 @@ ALL_ANSWERED = CheckinAnswers(
     iv_site="Left antecubital, 22 G",
 )
 ALL_VERIFIED = {item: True for item in VERIFIED_ITEMS}
-PRESCRIBER = Override(role="prescriber", reason="Questionnaires not available yet; PHQ-9 by phone")
+PRESCRIBER = Override(role="prescriber", reason="Tablet broken today; PHQ-9 asked by phone")
 
 
 def missing(
@@ -57,25 +56,26 @@ def test_the_checklist_is_issue_4s_list_in_order() -> None:
         CI.TOUCH_CONSENT,
         CI.IV_SITE,
     ]
-    assert {CI.SCREENING_AND_CONSENT, CI.ORDER_DOUBLE_CHECKED, CI.BASELINE_VITALS} == VERIFIED_ITEMS
-    assert {CI.PRE_INFUSION_MEASURES, CI.SUPPORT_PLAN} == PENDING_FEATURE_ITEMS
+    assert {
+        CI.SCREENING_AND_CONSENT,
+        CI.ORDER_DOUBLE_CHECKED,
+        CI.BASELINE_VITALS,
+        CI.PRE_INFUSION_MEASURES,
+        CI.SUPPORT_PLAN,
+    } == VERIFIED_ITEMS
 
 
-def test_everything_done_leaves_only_the_features_that_do_not_exist_yet() -> None:
+def test_everything_answered_and_verified_is_complete() -> None:
     result = evaluate_checklist(ALL_ANSWERED, ALL_VERIFIED)
-    assert not result.complete
-    assert [s.item for s in result.missing] == [CI.PRE_INFUSION_MEASURES, CI.SUPPORT_PLAN]
-    assert all(s.pending_feature for s in result.missing)
+    assert result.complete
+    assert all(s.verified == (s.item in VERIFIED_ITEMS) for s in result.items)
 
 
-def test_pending_items_say_what_is_missing() -> None:
-    result = evaluate_checklist(ALL_ANSWERED, ALL_VERIFIED)
-    reasons = {s.item: s.reason for s in result.missing}
-    assert (
-        "pre-infusion questionnaires arrive with the measurement module"
-        in reasons[CI.PRE_INFUSION_MEASURES]
-    )
-    assert "support plan arrives" in reasons[CI.SUPPORT_PLAN]
+def test_questionnaires_and_the_support_plan_say_what_to_do_when_missing() -> None:
+    verified = {**ALL_VERIFIED, CI.PRE_INFUSION_MEASURES: False, CI.SUPPORT_PLAN: False}
+    reasons = {s.item: s.reason for s in evaluate_checklist(ALL_ANSWERED, verified).missing}
+    assert "pre-infusion questionnaires are not all completed" in reasons[CI.PRE_INFUSION_MEASURES]
+    assert "not reviewed with the patient today" in reasons[CI.SUPPORT_PLAN]
 
 
 def test_an_empty_check_in_misses_every_item_with_a_reason() -> None:
@@ -99,14 +99,14 @@ def test_an_empty_check_in_misses_every_item_with_a_reason() -> None:
     ],
 )
 def test_each_nurse_item_left_undone_is_missing(undone: dict[str, object], item: CI) -> None:
-    assert missing(replace(ALL_ANSWERED, **undone)) == PENDING_FEATURE_ITEMS | {item}  # type: ignore[arg-type]
+    assert missing(replace(ALL_ANSWERED, **undone)) == {item}  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("item", sorted(VERIFIED_ITEMS))
 def test_each_system_check_not_verified_is_missing(item: CI) -> None:
-    assert missing(verified={**ALL_VERIFIED, item: False}) == PENDING_FEATURE_ITEMS | {item}
+    assert missing(verified={**ALL_VERIFIED, item: False}) == {item}
     absent = {key: value for key, value in ALL_VERIFIED.items() if key is not item}
-    assert missing(verified=absent) == PENDING_FEATURE_ITEMS | {item}
+    assert missing(verified=absent) == {item}
 
 
 @pytest.mark.parametrize("answer", list(TouchConsent))
@@ -117,33 +117,36 @@ def test_every_touch_answer_completes_the_item_including_no(answer: TouchConsent
 def test_only_system_items_may_be_passed_as_verified() -> None:
     with pytest.raises(ValueError, match="Only system-verified items"):
         evaluate_checklist(ALL_ANSWERED, {**ALL_VERIFIED, CI.ESCORT: True})
-    with pytest.raises(ValueError, match="pre_infusion_measures"):
-        evaluate_checklist(ALL_ANSWERED, {CI.PRE_INFUSION_MEASURES: True})
+    with pytest.raises(ValueError, match="intention"):
+        evaluate_checklist(ALL_ANSWERED, {CI.INTENTION: True})
 
 
 # --- starting the pump ------------------------------------------------------------------------
 
 
+NOT_YET_ASKED = {**ALL_VERIFIED, CI.PRE_INFUSION_MEASURES: False, CI.SUPPORT_PLAN: False}
+
+
 def test_without_an_override_the_pump_cannot_start() -> None:
-    decision = can_start(evaluate_checklist(ALL_ANSWERED, ALL_VERIFIED))
+    decision = can_start(evaluate_checklist(ALL_ANSWERED, NOT_YET_ASKED))
     assert not decision.allowed
     assert decision.message.startswith(
         "Cannot start the pump: the check-in checklist is not complete"
     )
-    assert "measurement module" in decision.message
+    assert "pre-infusion questionnaires" in decision.message
 
 
 def test_a_prescriber_override_with_a_reason_starts_the_pump_and_records_what_it_waived() -> None:
-    decision = can_start(evaluate_checklist(ALL_ANSWERED, ALL_VERIFIED), PRESCRIBER)
+    decision = can_start(evaluate_checklist(ALL_ANSWERED, NOT_YET_ASKED), PRESCRIBER)
     assert decision.allowed
     assert decision.overridden == (CI.PRE_INFUSION_MEASURES, CI.SUPPORT_PLAN)
-    assert "PHQ-9 by phone" in decision.message
+    assert "PHQ-9 asked by phone" in decision.message
 
 
 @pytest.mark.parametrize("role", ["nurse", "therapist", "clinic_admin", "Prescriber", ""])
 def test_only_a_prescriber_can_override(role: str) -> None:
     decision = can_start(
-        evaluate_checklist(ALL_ANSWERED, ALL_VERIFIED), Override(role=role, reason="busy day")
+        evaluate_checklist(ALL_ANSWERED, NOT_YET_ASKED), Override(role=role, reason="busy day")
     )
     assert not decision.allowed
     assert "Only a prescriber can override the check-in checklist" in decision.message
@@ -153,7 +156,7 @@ def test_only_a_prescriber_can_override(role: str) -> None:
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_an_override_needs_a_reason(reason: str) -> None:
     decision = can_start(
-        evaluate_checklist(ALL_ANSWERED, ALL_VERIFIED), Override("prescriber", reason)
+        evaluate_checklist(ALL_ANSWERED, NOT_YET_ASKED), Override("prescriber", reason)
     )
     assert not decision.allowed
     assert "needs a reason" in decision.message
@@ -181,10 +184,7 @@ def test_other_missing_items_yield_to_a_prescriber_override(item: CI) -> None:
 
 
 def test_a_complete_checklist_starts_without_an_override() -> None:
-    # Once the pending features exist they will tick; simulate a complete list directly.
-    result = evaluate_checklist(ALL_ANSWERED, ALL_VERIFIED)
-    complete = type(result)(tuple(replace(s, done=True, reason="") for s in result.items))
-    decision = can_start(complete)
+    decision = can_start(evaluate_checklist(ALL_ANSWERED, ALL_VERIFIED))
     assert decision.allowed
     assert decision.overridden == ()
 

@@ -140,6 +140,20 @@ def test_a_readings_cost_does_not_grow_with_the_infusions_history(running, chair
     assert len(late) == len(early)
 
 
+def test_a_reading_reads_its_session_and_protocol_once(running, chair_a, clinic_a):
+    """The session is read narrowly (the columns a reading needs); a column left out and then
+    used would cost one more query per reading, unseen."""
+    own = feed(clinic_a, chair_a)
+    from_device(own, systolic=184)  # an alert too: its escalation needs the thresholds
+    for record in (lambda: from_device(own, systolic=190), lambda: from_device(own, running)):
+        with CaptureQueriesContext(connection) as seen:
+            record()
+        sql = [query["sql"] for query in seen.captured_queries]
+        assert sum('FROM "infusions_infusionsession"' in q for q in sql) == 1
+        for table in ("dosing_protocol", "dosing_infusionorder", "patients_patient"):
+            assert not any(f'FROM "{table}"' in q for q in sql), table
+
+
 # --- The phase from the pump's effective times ----------------------------------------------
 
 

@@ -96,9 +96,11 @@ def test_the_system_verifies_screening_the_order_and_baseline_vitals(checked_in)
         CheckinItem.SCREENING_AND_CONSENT: True,
         CheckinItem.ORDER_DOUBLE_CHECKED: True,
         CheckinItem.BASELINE_VITALS: True,
+        # The course's baseline PHQ-9 is due and unanswered; no support plan has been reviewed.
+        CheckinItem.PRE_INFUSION_MEASURES: False,
+        CheckinItem.SUPPORT_PLAN: False,
     }
     missing = {status.item for status in checklist(checked_in).result.missing}
-    # Only the items whose features do not exist yet remain.
     assert missing == {CheckinItem.PRE_INFUSION_MEASURES, CheckinItem.SUPPORT_PLAN}
 
 

@@ -26,7 +26,7 @@ def test_start_is_refused_with_the_missing_checklist_items_listed(checked_in, nu
         actions.start_infusion(actor=nurse_a, session=checked_in, client_id=cid())
     message = " ".join(refused.value.messages)
     assert "Cannot start the pump" in message
-    assert "pre-infusion questionnaires" in message and "support plan" in message
+    assert "pre-infusion questionnaires" in message and "Support plan not reviewed" in message
     assert fresh(checked_in).state == SessionState.CHECKED_IN
     assert not PumpEvent.objects.exists()
 

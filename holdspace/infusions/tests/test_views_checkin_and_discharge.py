@@ -47,7 +47,8 @@ def test_a_scheduled_patient_is_checked_in_with_one_tap(as_nurse_a, scheduled):
     assert fresh(scheduled).state == "checked_in"
     # Every item is listed with why it is missing, the verified ones by the system.
     body = response.content.decode()
-    assert "Identity not confirmed" in body and "Not available yet" in body
+    assert "Identity not confirmed" in body and "Support plan not reviewed" in body
+    assert "Due: PHQ-9" in body  # the course's baseline questionnaire, before the first infusion
     assert "Verified" in body  # the order's double-check
 
 

@@ -71,6 +71,12 @@ def test_sharing_and_withdrawing_are_the_patients_choice_and_audited(
     assert "Journal entry shared with the care team" in summaries
     assert "Journal entry sharing withdrawn by the patient" in summaries
     assert not any(PRIVATE in summary for summary in summaries)
+    labels = set(
+        AuditEvent.objects.filter(object_id=str(entry.public_id)).values_list(
+            "actor_label", flat=True
+        )
+    )
+    assert labels == {f"patient by link {entry.via_link}"}
 
 
 def test_the_staff_page_read_is_audited(care_team, patient_client, as_therapist_a):
@@ -166,3 +172,14 @@ def test_a_shared_entry_is_on_the_therapists_worklist_until_read(
     assert shared_entries_to_read(care_team.clinic, nurse_a) == []
     as_therapist_a.get(item.url)
     assert shared_entries_to_read(care_team.clinic, therapist_a) == []
+
+
+def test_an_entry_is_shown_as_text_never_as_markup(care_team, patient_client, as_therapist_a):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    _write(patient_client, payload, share=True)
+    for body in (
+        patient_client.get(reverse("portal:journal")).content.decode(),
+        as_therapist_a.get(_staff_page(care_team)).content.decode(),
+    ):
+        assert payload not in body
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body

@@ -65,10 +65,12 @@ def test_each_demo_clinic_tells_every_story_and_raises_a_safety_flag(demo):
         suggestions = booster_suggestions(clinic)
         assert suggestions and all(s.action == outcomes.BOOSTER_SUGGESTION for s in suggestions)
         # Today's PHQ-9 with item 9 answered 1, raised through the actions, awaiting a clinician.
-        flag = SafetyFlag.objects.get(clinic=clinic)
-        assert flag.code == "phq9-item9-suicidal-ideation"
-        assert flag.administration.answers["phq9-9"] == 1
-        assert not flag.is_acknowledged
+        # (Other demo stories raise flags too, so look for this one among them.)
+        flags = SafetyFlag.objects.filter(clinic=clinic, code="phq9-item9-suicidal-ideation")
+        assert any(
+            flag.administration.answers["phq9-9"] == 1 and not flag.is_acknowledged
+            for flag in flags
+        )
     # Every stored score is the scoring engine's score of the stored answers.
     rows = Administration.objects.filter(status="completed").select_related("instrument_version")
     assert rows.count() > 40

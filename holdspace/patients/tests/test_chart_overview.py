@@ -138,11 +138,11 @@ def test_care_team_and_contacts_are_shown(as_nurse_a, patient_a, prescriber_a, n
     assert "Robin Rivera (partner)" in page
 
 
-def test_later_sections_truthfully_say_nothing_is_recorded_yet(as_nurse_a, patient_a):
+def test_sections_with_nothing_yet_say_so_and_measures_point_to_their_pages(as_nurse_a, patient_a):
     page = chart(as_nurse_a, patient_a)
     assert "No infusions recorded yet." in page
-    assert "No measures (PHQ-9, GAD-7 …) recorded yet." in page
     assert "No therapy sessions recorded yet." in page
+    assert f"/patients/{patient_a.public_id}/measures/" in page
 
 
 def test_a_clinic_admin_can_read_the_chart_but_gets_no_clinical_entry_forms(as_admin_a, patient_a):

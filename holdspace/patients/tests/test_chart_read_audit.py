@@ -84,4 +84,5 @@ def test_a_chart_view_writes_no_other_audit_rows(as_nurse_a, patient_a):
 
 
 def test_the_chart_needs_a_small_fixed_number_of_queries(as_nurse_a, patient_a):
-    assert count_chart_queries(as_nurse_a, patient_a) <= 25
+    # 25 for the record itself, plus the therapy card's two counts (preparations, integrations).
+    assert count_chart_queries(as_nurse_a, patient_a) <= 27

@@ -48,6 +48,7 @@ def test_every_portal_page_view_is_audited_once_as_the_link(page, patient_client
     assert reads.count() == before + 1
     row = reads.order_by("-id").first()
     assert row.patient_id == link.patient_id and row.actor_id is None
+    assert row.actor_label == f"patient by link {link.public_id}"
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -207,6 +208,14 @@ def test_progress_shows_completed_scores_but_not_entered_in_error(
     assert "<svg" in body and "PHQ-9" in body
     assert ": 24</title>" in body  # each plotted score is named "<date>: <score>"
     assert ": 8</title>" not in body
+
+
+def test_progress_leaves_out_clinician_ratings_and_the_session_feedback(
+    patient_client, patient_a, therapist_a
+):
+    notes_goals_world(patient_a, therapist_a, therapist_a)  # a completed session feedback
+    body = patient_client.get(reverse("portal:progress")).content.decode()
+    assert "Session feedback" not in body and "No completed questionnaires yet." in body
 
 
 def test_no_note_text_appears_on_any_portal_page(patient_client, patient_a, therapist_a):
