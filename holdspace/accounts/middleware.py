@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 
 # Pages a signed-in person may reach before finishing two-factor sign-in.
 _TWO_FACTOR_OPEN_PREFIXES = ("/accounts/", "/static/", "/device/")
@@ -66,3 +67,21 @@ class TwoFactorRequiredMiddleware:
         if request.path.startswith(_TWO_FACTOR_OPEN_PREFIXES):
             return False
         return not request.user.is_verified()  # type: ignore[union-attr]
+
+
+class NoStoreMiddleware:
+    """Tells browsers never to keep a copy of a page (static files excepted).
+
+    Clinic tablets are handed from a nurse to a patient (the questionnaire kiosk) and passed
+    between staff; without this, the Back button or the back-forward cache could show the last
+    person's clinical pages after they signed out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/static/"):
+            add_never_cache_headers(response)
+        return response

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -68,7 +68,9 @@ def _setter(actor: User, clinic_id: int, request: HttpRequest | None) -> None:
     require_role(actor, clinic_id, GOAL_SETTERS, SETTERS_ONLY, request)
 
 
-def _audit(action: str, goal: Goal, summary: str, actor: Any, request: Any) -> None:
+def _audit(
+    action: str, goal: Goal, summary: str, actor: Any, request: Any, actor_label: str = ""
+) -> None:
     record(
         action=action,
         category=GOAL,
@@ -77,6 +79,7 @@ def _audit(action: str, goal: Goal, summary: str, actor: Any, request: Any) -> N
         patient=goal.patient,
         obj=goal,
         summary=summary,
+        actor_label=actor_label,
     )
 
 
@@ -250,18 +253,26 @@ def record_goal_checkin(
     if not isinstance(times_done, int) or not 0 <= times_done <= MAX_TIMES_DONE:
         raise ValidationError({"times_done": f"Give a whole number from 0 to {MAX_TIMES_DONE}."})
     _lock_active(goal)
-    checkin = GoalCheckIn.objects.create(
-        goal=goal,
-        times_done=times_done,
-        note=(note or "").strip(),
-        by_patient=by_patient,
-        recorded_by=actor,
-        via_link=link_id,
-        recorded_at=recorded_at or timezone.now(),
-        client_id=client_id,
-    )
+    try:
+        # A savepoint: when two submissions of one form race, the second insert fails here
+        # alone and the stored check-in is returned.
+        with transaction.atomic():
+            checkin = GoalCheckIn.objects.create(
+                goal=goal,
+                times_done=times_done,
+                note=(note or "").strip(),
+                by_patient=by_patient,
+                recorded_by=actor,
+                via_link=link_id,
+                recorded_at=recorded_at or timezone.now(),
+                client_id=client_id,
+            )
+    except IntegrityError:
+        return GoalCheckIn.objects.get(goal=goal, client_id=client_id)
     who = "by the patient (portal link)" if by_patient else "by a clinician"
-    _audit(Action.CREATE, goal, f"Goal check-in recorded {who}", actor, request)
+    # The patient has no account: the row names them by the portal link they acted through.
+    label = f"patient by link {link_id}" if by_patient else ""
+    _audit(Action.CREATE, goal, f"Goal check-in recorded {who}", actor, request, label)
     return checkin
 
 

@@ -6,7 +6,8 @@ Pure, no Django. Three kinds of item:
   in the patient's words, today's touch consent, IV site);
 - **verified** by the system from the record (current eligible screening and consent, the order's
   double check, baseline vitals within the protocol's range, today's pre-infusion questionnaires
-  completed, the support plan reviewed with the patient today); the caller passes the result.
+  completed, no questionnaire safety flag left unacknowledged, the support plan reviewed with the
+  patient today); the caller passes the result.
 
 `evaluate_checklist` reports what is missing and why; `can_start` decides whether the pump may
 start, applying a prescriber's override with a reason where the item allows one. The rule for an
@@ -42,6 +43,7 @@ class CheckinItem(StrEnum):
     MEDICATION_CHANGES = "medication_changes"
     BASELINE_VITALS = "baseline_vitals"
     PRE_INFUSION_MEASURES = "pre_infusion_measures"
+    NO_OPEN_SAFETY_FLAG = "no_open_safety_flag"
     INTENTION = "intention"
     SUPPORT_PLAN = "support_plan"
     TOUCH_CONSENT = "touch_consent"
@@ -79,8 +81,17 @@ class ItemSpec:
 # quick legitimate remedy (confirm the identity, sign the screening or take consent, have the
 # order double-checked), and starting ketamine on the wrong patient, without consent or on an
 # unchecked dose cannot be made right by a reason written afterwards.
+#
+# The same holds for an unacknowledged questionnaire safety flag (PHQ-9 item 9, CLINICAL.md §4):
+# any clinician clears it in a minute by reviewing it with the patient and recording the action,
+# and a dissociative drug must not start over a suicide-risk answer nobody has looked at.
 NOT_OVERRIDABLE = frozenset(
-    {CheckinItem.IDENTITY, CheckinItem.SCREENING_AND_CONSENT, CheckinItem.ORDER_DOUBLE_CHECKED}
+    {
+        CheckinItem.IDENTITY,
+        CheckinItem.SCREENING_AND_CONSENT,
+        CheckinItem.ORDER_DOUBLE_CHECKED,
+        CheckinItem.NO_OPEN_SAFETY_FLAG,
+    }
 )
 
 _SPECS: tuple[ItemSpec, ...] = (
@@ -132,6 +143,13 @@ _SPECS: tuple[ItemSpec, ...] = (
         ItemKind.VERIFIED,
         "Today's pre-infusion questionnaires are not all completed: hand the patient the clinic "
         "tablet from their Questionnaires page",
+    ),
+    ItemSpec(
+        CheckinItem.NO_OPEN_SAFETY_FLAG,
+        "No unacknowledged safety flag",
+        ItemKind.VERIFIED,
+        "A questionnaire safety flag is not acknowledged: review it with the patient and record "
+        "the action taken before the infusion",
     ),
     ItemSpec(
         CheckinItem.INTENTION,

@@ -304,7 +304,7 @@ def verified_flags(
 ) -> dict[checkin.CheckinItem, bool]:
     """The system-verified checklist items, computed now from the record."""
     # Imported here: both modules read infusion sessions, so a module-level import would cycle.
-    from holdspace.measures.queries import pre_infusion_measures_missing
+    from holdspace.measures.queries import has_open_safety_flag, pre_infusion_measures_missing
     from holdspace.therapy.queries import support_plan_reviewed_today
 
     order, patient = session.order, session.patient
@@ -319,6 +319,7 @@ def verified_flags(
             baseline.as_vital_signs() if baseline else None, thresholds
         ),
         checkin.CheckinItem.PRE_INFUSION_MEASURES: not pre_infusion_measures_missing(session),
+        checkin.CheckinItem.NO_OPEN_SAFETY_FLAG: not has_open_safety_flag(patient),
         checkin.CheckinItem.SUPPORT_PLAN: support_plan_reviewed_today(patient, today),
     }
 

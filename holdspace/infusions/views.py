@@ -108,7 +108,7 @@ from holdspace.infusions.queries import (
 from holdspace.infusions.timeline import TimelineItem, timeline
 from holdspace.live.events import publish
 from holdspace.live.store import latest_id
-from holdspace.measures.queries import pre_infusion_measures_missing
+from holdspace.measures.queries import flag_url, open_flags_of, pre_infusion_measures_missing
 from holdspace.patients.models import RecordStatus
 from holdspace.patients.views import get_patient_for, is_htmx
 
@@ -609,6 +609,9 @@ def _check_in_context(
             "vitals_form": forms.get("vitals") or VitalsForm(),
             "baseline": baseline_vitals(session),
             "missing_measures": pre_infusion_measures_missing(session),
+            "open_safety_flags": [
+                (flag, flag_url(flag)) for flag in open_flags_of(session.patient)
+            ],
             "start_form": forms.get("start") or StartForm(),
             "can_override": role == Role.PRESCRIBER and missing and not blocked,
             "blocked": blocked,

@@ -8,10 +8,11 @@ entry's words.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -33,9 +34,16 @@ def _check_link(link: PatientLink) -> None:
         raise PermissionDenied("Only the patient, signed in to their portal, can do this.")
 
 
-def _audit(action: Action, entry: JournalEntry, summary: str, request: HttpRequest | None) -> None:
+def _audit(
+    action: Action,
+    entry: JournalEntry,
+    summary: str,
+    request: HttpRequest | None,
+    link: PatientLink,
+) -> None:
     # No staff actor: the patient has no account. As for every portal step
-    # (holdspace.portal.links), the row names the patient by the link they came through.
+    # (holdspace.portal.links), the row names the patient by the link of the session that acted
+    # (sharing may come in a later session than the writing).
     record(
         action=action,
         category=CATEGORY,
@@ -45,23 +53,13 @@ def _audit(action: Action, entry: JournalEntry, summary: str, request: HttpReque
         patient=entry.patient,
         obj=entry,
         summary=summary,
-        actor_label=f"patient by link {entry.via_link}",
+        actor_label=f"patient by link {link.public_id}",
     )
 
 
-@transaction.atomic
-def write_entry(
-    *,
-    link: PatientLink,
-    text: str,
-    prompt_kind: str = PromptKind.FREE,
-    session: InfusionSession | None = None,
-    share: bool = False,
-    request: HttpRequest | None = None,
-) -> JournalEntry:
-    """A new entry in the patient's journal; private unless ``share`` is set."""
-    _check_link(link)
-    words = (text or "").strip()
+def _check_entry(
+    link: PatientLink, words: str, prompt_kind: str, session: InfusionSession | None
+) -> None:
     if not words:
         raise ValidationError({"text": "Write something before saving the entry."})
     if len(words) > MAX_ENTRY_CHARS:
@@ -74,8 +72,61 @@ def write_entry(
         raise ValidationError({"prompt_kind": "A reflection belongs to an infusion."})
     if session is not None and session.patient_id != link.patient_id:
         raise PermissionDenied("That infusion is not yours.")
+
+
+@transaction.atomic
+def write_entry(
+    *,
+    link: PatientLink,
+    text: str,
+    prompt_kind: str = PromptKind.FREE,
+    session: InfusionSession | None = None,
+    share: bool = False,
+    client_id: uuid.UUID | None = None,
+    request: HttpRequest | None = None,
+) -> JournalEntry:
+    """A new entry in the patient's journal; private unless ``share`` is set. A resubmission
+    of the same form (same ``client_id``: a double tap, a resent page) returns the stored entry
+    and changes nothing."""
+    _check_link(link)
+    stored = _stored(link, client_id)
+    if stored is not None:
+        return stored
+    words = (text or "").strip()
+    _check_entry(link, words, prompt_kind, session)
+    try:
+        # A savepoint: when two submissions race, the loser's insert fails here alone.
+        with transaction.atomic():
+            entry = _create(link, words, prompt_kind, session, share, client_id)
+    except IntegrityError:
+        stored = _stored(link, client_id)
+        if stored is None:
+            raise
+        return stored
+    _audit(
+        Action.CREATE, entry, f"Journal entry written by the patient ({prompt_kind})", request, link
+    )
+    if share:
+        _audit(Action.UPDATE, entry, "Journal entry shared with the care team", request, link)
+    return entry
+
+
+def _stored(link: PatientLink, client_id: uuid.UUID | None) -> JournalEntry | None:
+    if client_id is None:
+        return None
+    return JournalEntry.objects.filter(patient_id=link.patient_id, client_id=client_id).first()
+
+
+def _create(
+    link: PatientLink,
+    words: str,
+    prompt_kind: str,
+    session: InfusionSession | None,
+    share: bool,
+    client_id: uuid.UUID | None,
+) -> JournalEntry:
     now = timezone.now()
-    entry = JournalEntry.objects.create(
+    return JournalEntry.objects.create(
         clinic=link.clinic,
         patient=link.patient,
         text=words,
@@ -85,11 +136,8 @@ def write_entry(
         via_link=link.public_id,
         shared_with_therapist=share,
         shared_at=now if share else None,
+        client_id=client_id,
     )
-    _audit(Action.CREATE, entry, f"Journal entry written by the patient ({prompt_kind})", request)
-    if share:
-        _audit(Action.UPDATE, entry, "Journal entry shared with the care team", request)
-    return entry
 
 
 def _locked_own(link: PatientLink, entry: JournalEntry) -> JournalEntry:
@@ -112,7 +160,7 @@ def share_entry(
         row.shared_at = timezone.now()
         row.sharing_withdrawn_at = None
         row.save(update_fields=["shared_with_therapist", "shared_at", "sharing_withdrawn_at"])
-        _audit(Action.UPDATE, row, "Journal entry shared with the care team", request)
+        _audit(Action.UPDATE, row, "Journal entry shared with the care team", request, link)
     return row
 
 
@@ -126,5 +174,5 @@ def withdraw_sharing(
         row.shared_with_therapist = False
         row.sharing_withdrawn_at = timezone.now()
         row.save(update_fields=["shared_with_therapist", "sharing_withdrawn_at"])
-        _audit(Action.UPDATE, row, "Journal entry sharing withdrawn by the patient", request)
+        _audit(Action.UPDATE, row, "Journal entry sharing withdrawn by the patient", request, link)
     return row

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 # Project default, no clinical source: long enough for a reflection, short enough for one page.
@@ -46,10 +47,22 @@ class JournalEntry(models.Model):
     shared_with_therapist = models.BooleanField(default=False)
     shared_at = models.DateTimeField(null=True, blank=True)
     sharing_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Issued with the portal form, so a double tap or a resent form stores one entry. Empty on
+    # entries written before the form carried it.
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-written_at", "-id"]
         indexes = [models.Index(fields=["patient", "shared_with_therapist"])]
+        constraints = [
+            # Partial (only where set): on SQLite a plain unique constraint would rebuild the
+            # table and drop the triggers of migration 0002.
+            models.UniqueConstraint(
+                fields=["patient", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="journal_entry_idempotent",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Journal entry {self.public_id}"

@@ -281,7 +281,10 @@ def save_progress(
     """Keep the answers given so far (a patient may close the page and come back).
 
     ``answers`` replaces what is stored for the items it names; an item given as None is
-    cleared. Nothing is scored until the administration is submitted."""
+    cleared. Nothing is scored until the administration is submitted, but a critical item
+    already answered (PHQ-9 item 9 ≥ 1, CLINICAL.md §4) raises its safety flag now, in this
+    transaction: a patient who answers it and never presses send must not go unseen. An
+    unanswered critical item is flagged only on submission (the patient may still answer it)."""
     current = _lock(administration)
     _check_answerer(current, by, request)
     _require_open(current)
@@ -304,7 +307,20 @@ def save_progress(
         request,
         obj=by.link,
     )
+    _raise_safety_flags(current, request, _answered_safety_flags(current, merged))
     return current
+
+
+def _answered_safety_flags(row: Administration, answers: dict[str, int]) -> list[dict[str, str]]:
+    """The safety flags the critical items answered so far raise (not the "unanswered" ones)."""
+    parsed = row.instrument_version.parsed()
+    critical = {item.code for item in parsed.critical_items if item.kind == "safety"}
+    result = scoring.score(parsed, answers)
+    return [
+        {"kind": flag.kind, "code": flag.code, "text": flag.text}
+        for flag in result.flags
+        if flag.kind == "safety" and flag.code in critical
+    ]
 
 
 # --- Submitting ------------------------------------------------------------------------------
@@ -429,11 +445,15 @@ def mark_entered_in_error(
 # --- Safety flags ----------------------------------------------------------------------------
 
 
-def _raise_safety_flags(row: Administration, request: HttpRequest | None) -> list[SafetyFlag]:
-    """One SafetyFlag per safety flag of the scored result, in the submission's transaction;
-    the care team's worklist shows it at once, and the board if the patient is in the chair."""
+def _raise_safety_flags(
+    row: Administration, request: HttpRequest | None, flags: list[dict[str, Any]] | None = None
+) -> list[SafetyFlag]:
+    """One SafetyFlag per safety flag of the scored result (or of ``flags``, the answers saved
+    so far), in the caller's transaction; the care team's worklist shows it at once, and the
+    board if the patient is in the chair. Never a second flag for the same administration and
+    code (a flag raised while answering is not raised again on submission)."""
     created = []
-    for flag in row.safety_flags:
+    for flag in row.safety_flags if flags is None else flags:
         safety_flag, new = SafetyFlag.objects.get_or_create(
             administration=row,
             code=flag["code"][:80],

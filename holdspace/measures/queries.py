@@ -162,6 +162,11 @@ def open_flags_of(patient: Patient) -> list[SafetyFlag]:
     )
 
 
+def has_open_safety_flag(patient: Patient) -> bool:
+    """True while any of the patient's safety flags awaits acknowledgement (the check-in waits)."""
+    return SafetyFlag.objects.filter(patient=patient, acknowledged_at__isnull=True).exists()
+
+
 def open_flags(clinic: Clinic) -> list[SafetyFlag]:
     """The clinic's unacknowledged safety flags, oldest first, in one query."""
     return list(
@@ -202,12 +207,13 @@ def sessions_with_open_safety_flags(clinic: Clinic) -> set[uuid.UUID]:
 
 def pre_infusion_measures(session: InfusionSession) -> list[Administration]:
     """The questionnaires asked before this infusion: those the schedule created for it
-    (occasion pre-infusion, this session) and the course's baseline, which must be answered
-    before the first infusion (on that day the schedule asks the baseline instead of a separate
-    pre-infusion questionnaire). Cancelled ones are left out."""
+    (occasion pre-infusion, this session) and, before the course's first infusion only, the
+    course's baseline (on that day the schedule asks the baseline instead of a separate
+    pre-infusion questionnaire; once an infusion was given a baseline can no longer be taken,
+    CLINICAL.md §5). Cancelled ones are left out."""
     asked = Q(session=session, occasion=Occasion.PRE_INFUSION)
     course_id = session.order.course_id
-    if course_id is not None:
+    if course_id is not None and not _course_infusion_given(session):
         asked |= Q(course_id=course_id, occasion=Occasion.BASELINE)
     return list(
         Administration.objects.filter(asked)
@@ -217,12 +223,27 @@ def pre_infusion_measures(session: InfusionSession) -> list[Administration]:
     )
 
 
+def _course_infusion_given(session: InfusionSession) -> bool:
+    """Another infusion of the session's course has been started (the pump ran)."""
+    from holdspace.infusions.models import InfusionSession
+
+    return (
+        InfusionSession.objects.filter(
+            order__course_id=session.order.course_id, started_at__isnull=False
+        )
+        .exclude(pk=session.pk)
+        .exists()
+    )
+
+
 def pre_infusion_measures_missing(session: InfusionSession) -> list[str]:
     """Short names of instruments due before this infusion and not yet answered: a pre-infusion
     questionnaire must be completed on the infusion's day (in the clinic's time zone), a
     baseline on or before it. An empty list means the measures are done.
 
-    An instrument whose only answer was entered in error is still missing (ask again)."""
+    Only a complete, scored answer counts: a form submitted with items missing (no total,
+    CLINICAL.md §4) does not tick the check-in. An instrument whose only answer was entered in
+    error is still missing (ask again)."""
     zone = zoneinfo.ZoneInfo(session.clinic.time_zone)
     day = timezone.localtime(session.scheduled_for, zone).date()
     wanted: set[tuple[str, str]] = set()
@@ -230,7 +251,8 @@ def pre_infusion_measures_missing(session: InfusionSession) -> list[str]:
     for row in pre_infusion_measures(session):
         key = (row.occasion, row.instrument_version.instrument.short_name)
         wanted.add(key)
-        if row.status != AdministrationStatus.COMPLETED or not row.completed_at:
+        scored = row.complete and row.total is not None
+        if row.status != AdministrationStatus.COMPLETED or not row.completed_at or not scored:
             continue
         answered_on = timezone.localtime(row.completed_at, zone).date()
         if answered_on == day or (row.occasion == Occasion.BASELINE and answered_on <= day):

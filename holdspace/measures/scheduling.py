@@ -6,8 +6,9 @@ induction), applies the clinic's `ScheduleRule`s for the patient's indication gr
 what is due as `Administration` rows with status *due*.
 
 `sync_due_administrations` is idempotent: a measure has one *slot* (course, instrument, occasion
-and the infusion session or the due date) and a slot that already has a row of any status is
-never filled twice. A due row the schedule no longer asks for (the first infusion was given
+and the infusion session or the due date) and a slot that already has a due, in-progress or
+completed row is never filled twice (a cancelled or entered-in-error row leaves it open, so a
+struck baseline is asked again). A due row the schedule no longer asks for (the first infusion was given
 before the baseline was answered, the infusion has started, a later follow-up superseded it) is
 cancelled with the reason, never deleted. Every change is audited (a background job is the
 "system" actor).
@@ -36,6 +37,7 @@ from holdspace.measures.models import (
     Occasion,
     ScheduleRule,
 )
+from holdspace.measures.queries import NOT_COUNTED
 from holdspace.measures.store import store_instrument
 
 if TYPE_CHECKING:
@@ -222,11 +224,12 @@ class SyncResult:
 
 
 def _slot_rows(course: TreatmentCourse, measure: schedule.DueMeasure, session: Any) -> Any:
+    # A cancelled or entered-in-error row does not fill the slot: a struck baseline is asked again.
     rows = Administration.objects.filter(
         course=course,
         instrument_version__instrument__key=measure.instrument,
         occasion=measure.occasion.value,
-    )
+    ).exclude(status__in=NOT_COUNTED)
     if measure.occasion is schedule.Occasion.BASELINE:
         return rows
     if session is not None:
@@ -295,9 +298,11 @@ def _cancel_stale(
     due: tuple[schedule.DueMeasure, ...],
     rules: tuple[schedule.MeasureRule, ...],
     today: date,
+    infusion_given: bool = False,
 ) -> list[Administration]:
     """Cancel scheduled rows still *due* (never started) that the schedule no longer asks for,
-    saying why. Rows in progress keep their answers and are left alone."""
+    saying why. Rows in progress keep their answers and are left alone, except an unfinished
+    baseline once an infusion has been given (`_close_stale_baselines`)."""
     discontinued = not _course_open_to_schedule(course)
     asked = {rule.instrument for rule in rules}
     rows = Administration.objects.filter(
@@ -306,9 +311,9 @@ def _cancel_stale(
         occasion__in=[o.value for o in SCHEDULED_OCCASIONS],
         answers={},
     ).select_related("instrument_version__instrument", "session")
-    cancelled = []
+    cancelled = _close_stale_baselines(course, infusion_given)
     for row in rows:
-        if _still_asked(row, due):
+        if row in cancelled or _still_asked(row, due):
             continue
         # A future row the engine does not list yet (beyond the look-ahead) is kept as it is.
         future = row.due_on is not None and row.due_on > today
@@ -319,6 +324,28 @@ def _cancel_stale(
         row.save(update_fields=["status", "status_reason", "updated_at"])
         cancelled.append(row)
     return cancelled
+
+
+def _close_stale_baselines(course: TreatmentCourse, infusion_given: bool) -> list[Administration]:
+    """Once an infusion of the course has been given, an unfinished baseline (due, or started
+    and never submitted) can no longer be a baseline (CLINICAL.md §5: response is measured from
+    a score before treatment). It is cancelled with the reason; answers saved so far are kept
+    on the record (the immutability triggers allow the status to change while not completed)."""
+    if not infusion_given:
+        return []
+    rows = Administration.objects.filter(
+        course=course,
+        occasion=Occasion.BASELINE,
+        status__in=(AdministrationStatus.DUE, AdministrationStatus.IN_PROGRESS),
+        completed_at__isnull=True,
+    ).select_related("instrument_version__instrument", "session")
+    closed = []
+    for row in rows:
+        row.status = AdministrationStatus.CANCELLED
+        row.status_reason = _WHY_CANCELLED[Occasion.BASELINE]
+        row.save(update_fields=["status", "status_reason", "updated_at"])
+        closed.append(row)
+    return closed
 
 
 def _course_open_to_schedule(course: TreatmentCourse) -> bool:
@@ -339,7 +366,8 @@ def sync_due_administrations(course: TreatmentCourse, today: date | None = None)
     calendar, sessions = course_calendar(course)
     due = schedule.due_measures(calendar, rules, today) if _course_open_to_schedule(course) else ()
     created = [row for m in due if (row := _create_due(course, m, sessions)) is not None]
-    cancelled = _cancel_stale(course, due, rules, today)
+    given = any(visit.done for visit in calendar.infusions)
+    cancelled = _cancel_stale(course, due, rules, today, given)
     if created or cancelled:
         record(
             action=Action.UPDATE if cancelled and not created else Action.CREATE,
@@ -373,7 +401,13 @@ def sync_clinic(clinic: Clinic, today: date | None = None) -> SyncResult:
         .select_related("patient__clinic")
     )
     for course in courses:
-        result = sync_due_administrations(course, today)
+        # One course that cannot be scheduled must not stop the others (its own transaction
+        # is rolled back; the log names ids only, never patient data).
+        try:
+            result = sync_due_administrations(course, today)
+        except Exception:
+            logger.exception("Measure schedule failed for course %s", course.public_id)
+            continue
         total.created += result.created
         total.cancelled += result.cancelled
     return total
@@ -464,21 +498,28 @@ def send_reminders(clinic: Clinic, today: date | None = None) -> int:
         today = _local_date(timezone.now(), clinic)
     sent = 0
     for patient in patients_to_remind(clinic, today):
-        with transaction.atomic():
-            record(
-                action=Action.CREATE,
-                category=REMINDER_CATEGORY,
-                clinic=clinic,
-                patient=patient,
-                obj=patient,
-                summary="Questionnaire reminder emailed",
-            )
-            send_mail(
-                REMINDER_SUBJECT,
-                reminder_text(),
-                settings.DEFAULT_FROM_EMAIL,
-                [patient.email],
-            )
+        # The audit row and the email succeed together; a mail server that refuses one patient
+        # rolls back that patient's audit row (so the reminder is tried again next hour) and
+        # does not stop the others. The log names the patient's public id only.
+        try:
+            with transaction.atomic():
+                record(
+                    action=Action.CREATE,
+                    category=REMINDER_CATEGORY,
+                    clinic=clinic,
+                    patient=patient,
+                    obj=patient,
+                    summary="Questionnaire reminder emailed",
+                )
+                send_mail(
+                    REMINDER_SUBJECT,
+                    reminder_text(),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [patient.email],
+                )
+        except Exception:
+            logger.exception("Questionnaire reminder failed for patient %s", patient.public_id)
+            continue
         sent += 1
     return sent
 

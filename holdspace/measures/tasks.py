@@ -16,6 +16,7 @@ Arguments are public ids as strings (task arguments are JSON).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -24,6 +25,8 @@ from django.utils import timezone
 
 if TYPE_CHECKING:
     from holdspace.dosing.models import TreatmentCourse
+
+logger = logging.getLogger(__name__)
 
 # Hourly, so a questionnaire due before an infusion booked this morning is there by the
 # afternoon, and every clinic's reminder hours are met whatever its time zone.
@@ -60,16 +63,24 @@ def next_run(now: dt.datetime) -> dt.datetime:
 
 @task()
 def run_measure_schedule() -> str:
-    """Every clinic: schedule what is due, remind patients (daytime only); queue the next run."""
+    """Every clinic: schedule what is due, remind patients (daytime only).
+
+    The next run is queued first, so that no error here can stop the hourly chain; an error in
+    one clinic is logged (ids only, no patient data) and the other clinics still run."""
     from holdspace.clinics.models import Clinic
     from holdspace.measures.scheduling import send_reminders, sync_clinic
 
-    created = reminded = 0
-    for clinic in Clinic.objects.all():
-        created += len(sync_clinic(clinic).created)
-        reminded += send_reminders(clinic)
     _queue(next_run(timezone.now()))
-    return f"{created} questionnaires due, {reminded} reminders sent"
+    created = reminded = failed = 0
+    for clinic in Clinic.objects.all():
+        try:
+            created += len(sync_clinic(clinic).created)
+            reminded += send_reminders(clinic)
+        except Exception:
+            failed += 1
+            logger.exception("Measure schedule failed for clinic %s", clinic.pk)
+    summary = f"{created} questionnaires due, {reminded} reminders sent"
+    return f"{summary}, {failed} clinics failed" if failed else summary
 
 
 def _queue(run_after: dt.datetime) -> None:

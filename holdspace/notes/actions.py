@@ -20,6 +20,7 @@ from holdspace.audit.trail import record
 from holdspace.clinics.models import Membership, Role
 from holdspace.notes import crypto
 from holdspace.notes.models import (
+    SUPERVISING_ROLES,
     NamedSupervisor,
     NoteKind,
     PsychotherapyNote,
@@ -42,8 +43,9 @@ PSYCHOTHERAPY_NOTE = "psychotherapy_note"
 # therapy). Nurses read therapy notes as part of the record; clinic admins do not need them.
 WRITERS = (Role.THERAPIST, Role.PRESCRIBER)
 READERS = (Role.THERAPIST, Role.PRESCRIBER, Role.NURSE)
-# A supervisor of psychotherapy is a clinician who does or oversees therapy.
-SUPERVISOR_ROLES = (Role.THERAPIST, Role.PRESCRIBER)
+# A supervisor of psychotherapy is a clinician who does or oversees therapy (the same roles
+# PsychotherapyNote.private.visible_to requires for reading a named author's notes).
+SUPERVISOR_ROLES = SUPERVISING_ROLES
 
 # The longest note accepted: a page of careful writing is ~4,000 characters; this leaves room.
 MAX_NOTE_LENGTH = 20_000

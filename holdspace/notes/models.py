@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from holdspace.clinics.models import Membership, Role
 from holdspace.notes import crypto
 from holdspace.patients.models import Sensitivity
 
@@ -137,6 +138,10 @@ class TherapyNoteAddendum(models.Model):
 # --- Psychotherapy notes: a separate, private, encrypted store -------------------------------
 
 
+# Who may supervise another clinician's psychotherapy notes (also checked when one is named).
+SUPERVISING_ROLES = (Role.THERAPIST, Role.PRESCRIBER)
+
+
 class _NoBulkAccess(models.Manager["PsychotherapyNote"]):
     """The default manager returns no rows, so nothing generic can list psychotherapy notes."""
 
@@ -147,16 +152,24 @@ class _NoBulkAccess(models.Manager["PsychotherapyNote"]):
 class _PrivateNotes(models.Manager["PsychotherapyNote"]):
     def visible_to(self, user: Any, clinic: Any) -> models.QuerySet[PsychotherapyNote]:
         """The notes in ``clinic`` that ``user`` wrote, or supervises because the author named
-        them. Everyone else — clinic admins, prescribers, other therapists — gets none."""
+        them. Everyone else — clinic admins, prescribers, other therapists — gets none.
+
+        Access follows the person's place in the clinic now, not when the note was written or
+        the supervisor named: someone whose membership was deactivated reads none, and a named
+        supervisor reads the author's notes only while they hold a supervising role there
+        (a supervisor moved to the front desk no longer does)."""
+        notes = super().get_queryset().filter(clinic=clinic)
+        if not getattr(user, "is_authenticated", False):
+            return notes.none()
+        membership = Membership.objects.filter(user=user, clinic=clinic, is_active=True).first()
+        if membership is None:
+            return notes.none()
+        if membership.role not in SUPERVISING_ROLES:
+            return notes.filter(author=user)
         supervised_authors = NamedSupervisor.objects.filter(
             clinic=clinic, supervisor=user, is_active=True
         ).values("author")
-        return (
-            super()
-            .get_queryset()
-            .filter(clinic=clinic)
-            .filter(Q(author=user) | Q(author__in=supervised_authors))
-        )
+        return notes.filter(Q(author=user) | Q(author__in=supervised_authors))
 
 
 class PsychotherapyNote(models.Model):

@@ -66,7 +66,20 @@ PORTAL_HIDDEN_INSTRUMENTS = frozenset({"session_feedback"})
 # --- Forms -----------------------------------------------------------------------------------
 
 
-class JournalForm(forms.Form):
+class OnceForm(forms.Form):
+    """A portal form stored at most once: a ``client_id`` is issued when the form is rendered,
+    so a double tap or a resent page stores one row (the actions return the stored one).
+    Optional, so a form posted without it still works (it just is not protected)."""
+
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("client_id", uuid.uuid4())
+
+
+class JournalForm(OnceForm):
     text = forms.CharField(
         label="Your entry",
         max_length=MAX_ENTRY_CHARS,
@@ -87,7 +100,7 @@ class JournalForm(forms.Form):
     )
 
 
-class SuggestionForm(forms.Form):
+class SuggestionForm(OnceForm):
     text = forms.CharField(
         label="What would you like to change?",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -95,7 +108,7 @@ class SuggestionForm(forms.Form):
     )
 
 
-class CheckinForm(forms.Form):
+class CheckinForm(OnceForm):
     goal = forms.UUIDField(widget=forms.HiddenInput)
     times_done = forms.IntegerField(
         label="How many times?",
@@ -280,6 +293,7 @@ def goal_checkin(request: HttpRequest, link: PatientLink) -> HttpResponse:
             note=form.cleaned_data["note"],
             by_patient=True,
             via_link=link,
+            client_id=form.cleaned_data["client_id"],
             request=request,
         )
     except (ValidationError, PermissionDenied) as error:
@@ -319,7 +333,8 @@ def _plan_page(
         link,
         "portal/home_plan.html",
         section="plan",
-        intention=therapy_queries.latest_intention(link.patient),
+        # Signed preparation notes only: a draft is the therapist's unfinished wording.
+        intention=therapy_queries.latest_intention(link.patient, signed_only=True),
         version=version,
         plan_rows=_plan_rows(version) if version else [],
         suggestions=therapy_queries.open_suggestions(link.patient),
@@ -339,7 +354,11 @@ def plan(request: HttpRequest, link: PatientLink) -> HttpResponse:
     if form.is_valid():
         try:
             therapy_actions.suggest_support_plan_change(
-                link.patient, form.cleaned_data["text"], via_link=link
+                link.patient,
+                form.cleaned_data["text"],
+                via_link=link,
+                request=request,
+                client_id=form.cleaned_data["client_id"],
             )
         except ValidationError as error:
             for message in _errors(error):
@@ -460,6 +479,7 @@ def journal(request: HttpRequest, link: PatientLink) -> HttpResponse:
                 prompt_kind=kind,
                 session=session,
                 share=data["share"],
+                client_id=data["client_id"],
                 request=request,
             )
         except ValidationError as error:

@@ -108,6 +108,7 @@ def _audit(
     summary: str,
     actor: User | None,
     request: HttpRequest | None,
+    actor_label: str = "",
 ) -> None:
     record(
         action=action,
@@ -118,6 +119,7 @@ def _audit(
         patient=patient,
         obj=obj,
         summary=summary,
+        actor_label=actor_label,
     )
 
 
@@ -462,12 +464,21 @@ def review_support_plan(
 
 
 def suggest_support_plan_change(
-    patient: Patient, text: str, via_link: Any = None, *, request: HttpRequest | None = None
+    patient: Patient,
+    text: str,
+    via_link: Any = None,
+    *,
+    request: HttpRequest | None = None,
+    client_id: uuid.UUID | None = None,
 ) -> SupportPlanSuggestion:
     """A change to the support plan suggested by the patient (called by the portal once the
     patient's link has been checked). ``via_link`` is the portal link object (or its public id);
-    its id is kept so the therapist can see where the suggestion came from. ``request`` (the
-    portal's) gives the audit row its source address."""
+    its id is kept so the therapist can see where the suggestion came from, and the audit row
+    names the patient by it. ``request`` (the portal's) gives the audit row its source address.
+    A resubmission of the same form (same ``client_id``) returns the stored suggestion."""
+    stored = _stored_suggestion(patient, client_id)
+    if stored is not None:
+        return stored
     words = (text or "").strip()
     if not words:
         raise ValidationError({"text": "Write the change you would like to your support plan."})
@@ -478,20 +489,41 @@ def suggest_support_plan_change(
     link_id = getattr(via_link, "public_id", via_link)
     if link_id is not None and not isinstance(link_id, uuid.UUID):
         link_id = uuid.UUID(str(link_id))
-    with transaction.atomic():
-        suggestion = SupportPlanSuggestion.objects.create(
-            clinic=patient.clinic, patient=patient, text=words, via_link=link_id
-        )
-        _audit(
-            Action.CREATE,
-            "support_plan_suggestion",
-            patient,
-            suggestion,
-            "Support plan change suggested by the patient",
-            None,
-            request,
-        )
+    try:
+        with transaction.atomic():
+            suggestion = SupportPlanSuggestion.objects.create(
+                clinic=patient.clinic,
+                patient=patient,
+                text=words,
+                via_link=link_id,
+                client_id=client_id,
+            )
+            _audit(
+                Action.CREATE,
+                "support_plan_suggestion",
+                patient,
+                suggestion,
+                "Support plan change suggested by the patient",
+                None,
+                request,
+                # The patient has no account: named by the portal link they came through.
+                f"patient by link {link_id}" if link_id else "",
+            )
+    except IntegrityError:
+        # Two submissions of one form raced; the other one stored it.
+        stored = _stored_suggestion(patient, client_id)
+        if stored is None:
+            raise
+        return stored
     return suggestion
+
+
+def _stored_suggestion(
+    patient: Patient, client_id: uuid.UUID | None
+) -> SupportPlanSuggestion | None:
+    if client_id is None:
+        return None
+    return SupportPlanSuggestion.objects.filter(patient=patient, client_id=client_id).first()
 
 
 def _check_open_suggestion(suggestion: SupportPlanSuggestion, patient: Patient) -> None:

@@ -284,9 +284,20 @@ class SupportPlanSuggestion(models.Model):
     accepted_into = models.ForeignKey(
         SupportPlanVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Issued with the portal form, so a double tap or a resent form stores one suggestion.
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # Partial (only where set): on SQLite a plain unique constraint would rebuild the
+            # table and drop the triggers of migration 0002.
+            models.UniqueConstraint(
+                fields=["patient", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="therapy_suggestion_idempotent",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Support plan suggestion {self.public_id}"

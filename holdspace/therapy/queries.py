@@ -73,14 +73,15 @@ class Intention:
     """Where it was written down, e.g. "preparation session"."""
 
 
-def latest_intention(patient: Patient) -> Intention | None:
-    """The intentions from the newest preparation session that has any (draft or signed)."""
-    preparation = (
-        PreparationSession.objects.filter(patient=patient)
-        .exclude(intentions="")
-        .order_by("-held_at", "-id")
-        .first()
-    )
+def latest_intention(patient: Patient, *, signed_only: bool = False) -> Intention | None:
+    """The intentions from the newest preparation session that has any (draft or signed).
+
+    ``signed_only`` for the patient's own portal: a draft is the therapist's unfinished
+    wording, not yet something to show the patient."""
+    preparations = PreparationSession.objects.filter(patient=patient).exclude(intentions="")
+    if signed_only:
+        preparations = preparations.filter(signed_at__isnull=False)
+    preparation = preparations.order_by("-held_at", "-id").first()
     if preparation is None:
         return None
     local = timezone.localtime(preparation.held_at)

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -486,7 +487,10 @@ def review_support_plan(request: HttpRequest, patient_id: uuid.UUID) -> HttpResp
     else:
         messages.success(request, "Support plan marked as reviewed today.")
     back = request.POST.get("next") or ""
-    if not back.startswith("/") or back.startswith("//"):
+    # Only back to a page of this site: "/\evil.example" or "//evil.example" would leave it.
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = reverse("therapy:support_plan", args=[patient.public_id])
     return redirect(back)
 

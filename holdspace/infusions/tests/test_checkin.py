@@ -51,6 +51,7 @@ def test_the_checklist_is_issue_4s_list_in_order() -> None:
         CI.MEDICATION_CHANGES,
         CI.BASELINE_VITALS,
         CI.PRE_INFUSION_MEASURES,
+        CI.NO_OPEN_SAFETY_FLAG,
         CI.INTENTION,
         CI.SUPPORT_PLAN,
         CI.TOUCH_CONSENT,
@@ -61,6 +62,7 @@ def test_the_checklist_is_issue_4s_list_in_order() -> None:
         CI.ORDER_DOUBLE_CHECKED,
         CI.BASELINE_VITALS,
         CI.PRE_INFUSION_MEASURES,
+        CI.NO_OPEN_SAFETY_FLAG,
         CI.SUPPORT_PLAN,
     } == VERIFIED_ITEMS
 
@@ -163,7 +165,9 @@ def test_an_override_needs_a_reason(reason: str) -> None:
 
 
 @pytest.mark.parametrize("item", sorted(NOT_OVERRIDABLE))
-def test_identity_consent_and_the_double_check_cannot_be_overridden(item: CI) -> None:
+def test_identity_consent_the_double_check_and_an_open_safety_flag_cannot_be_overridden(
+    item: CI,
+) -> None:
     if item in VERIFIED_ITEMS:
         result = evaluate_checklist(ALL_ANSWERED, {**ALL_VERIFIED, item: False})
     else:

@@ -6,9 +6,11 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
+from django.test import Client
 from django.urls import reverse
 
 from holdspace.audit.models import Action, AuditEvent
+from holdspace.clinics.models import Device
 from holdspace.infusions.models import SessionState
 from holdspace.live.models import LiveEvent
 from holdspace.measures import actions
@@ -77,6 +79,20 @@ def test_the_board_shows_a_flag_for_a_patient_in_the_chair_without_detail(
     assert "Safety flag" in page
     # Minimum necessary: no item text, score or instrument on the board.
     assert "suicid" not in page.lower() and "PHQ" not in page
+
+
+def test_the_wall_board_device_never_shows_the_flag(patient_a, nurse_a, prescriber_a, clinic_a):
+    # The wall board is seen by everyone in the room; a flag next to initials would tell them.
+    session = session_for(patient_a, nurse_a, prescriber_a, state=SessionState.RUNNING)
+    submitted(patient_a, nurse_a, ITEM9_ONE)
+    device = Device(clinic=clinic_a, name="Suite wall")
+    token = device.issue_token()
+    device.save()
+    wall = Client()
+    wall.get(reverse("clinics:device_sign_in", kwargs={"token": token}))
+    page = wall.get(reverse("clinics:board")).content.decode()
+    assert session.chair.name in page  # the patient's tile is on the wall
+    assert "Safety flag" not in page
 
 
 def test_the_board_shows_nothing_for_a_patient_not_in_clinic(as_nurse_a, patient_a, nurse_a):

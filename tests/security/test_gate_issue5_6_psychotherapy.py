@@ -1,0 +1,174 @@
+"""QUALITY.md security gate 6 for issue 6: a psychotherapy note's text is for its author (and
+the supervisors the author names) only. It never appears in the chart, the therapy notes list,
+the FHIR export, the infusion record or progress report, the portal, the worklist, the audit
+report or a database dump (ciphertext only); and no psychotherapy-note route answers 200 to
+anyone else, the clinic admin included."""
+
+import pytest
+from django.urls import reverse
+
+from holdspace import cli
+from holdspace.infusions import record
+from holdspace.measures import progress
+from holdspace.measures.tests.test_admin_world import session_for, submitted
+from holdspace.notes import actions as note_actions
+from holdspace.notes.models import PsychotherapyNote
+from holdspace.portal import links
+from holdspace.portal.models import LinkPurpose
+from holdspace.portal.tests.test_portal_session import signed_in_patient
+from tests.security.test_object_access_matrix import PRIVATE_NOTE_ROUTES
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "PSYNOTE-7f3a the dream about the lighthouse keeper"
+SECRET_WORD = "lighthouse keeper"
+
+
+@pytest.fixture
+def private_note(patient_a, therapist_a, prescriber_a):
+    """A signed psychotherapy note by therapist A about patient A (care team set)."""
+    patient_a.therapist = therapist_a
+    patient_a.prescriber = prescriber_a
+    patient_a.save()
+    note = note_actions.create_psychotherapy_note(
+        actor=therapist_a, patient=patient_a, text=SECRET, sign=True
+    )
+    return note
+
+
+@pytest.fixture
+def draft_note(private_note, therapist_a):
+    """A draft by the same author (a draft can still be edited: the edit routes are live)."""
+    return note_actions.create_psychotherapy_note(
+        actor=therapist_a, patient=private_note.patient, text=SECRET
+    )
+
+
+def _absent(html: str, where: str) -> None:
+    assert SECRET_WORD not in html, where
+    assert "PSYNOTE-7f3a" not in html, where
+
+
+def test_the_author_can_read_it_so_the_other_checks_mean_something(
+    private_note, patient_a, as_therapist_a
+):
+    url = reverse("notes:private_detail", args=[patient_a.public_id, private_note.public_id])
+    response = as_therapist_a.get(url)
+    assert response.status_code == 200 and SECRET_WORD in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "route", ["patients:chart", "notes:list", "goals:list", "therapy:overview", "journal:shared"]
+)
+def test_the_text_is_not_on_the_patients_pages_even_for_the_author(
+    route, private_note, patient_a, as_therapist_a
+):
+    response = as_therapist_a.get(reverse(route, args=[patient_a.public_id]))
+    assert response.status_code == 200
+    _absent(response.content.decode(), route)
+
+
+def test_the_text_is_not_on_the_worklist(private_note, draft_note, as_therapist_a, as_prescriber_a):
+    for client in (as_therapist_a, as_prescriber_a):
+        response = client.get(reverse("worklist:worklist"))
+        assert response.status_code == 200
+        _absent(response.content.decode(), "worklist")
+
+
+def test_the_text_is_not_in_the_audit_report(private_note, as_therapist_a, as_admin_a):
+    # Reading it first puts a read row in the trail; the row must not quote the note.
+    as_therapist_a.get(
+        reverse(
+            "notes:private_detail",
+            args=[private_note.patient.public_id, private_note.public_id],
+        )
+    )
+    response = as_admin_a.get(reverse("audit:report"))
+    assert response.status_code == 200
+    _absent(response.content.decode(), "audit report")
+
+
+def test_the_text_is_not_in_the_fhir_export(private_note, patient_a, therapist_a, as_therapist_a):
+    row = submitted(patient_a, therapist_a)
+    url = reverse("interop:questionnaire_response", args=[patient_a.public_id, row.public_id])
+    response = as_therapist_a.get(url)
+    assert response.status_code == 200
+    _absent(response.content.decode(), "FHIR")
+
+
+def test_the_text_is_not_in_the_infusion_record_or_the_progress_report(
+    private_note, patient_a, therapist_a, nurse_a, prescriber_a
+):
+    session = session_for(patient_a, nurse_a, prescriber_a)
+    submitted(patient_a, therapist_a)
+    _absent(record.record_html(session, printed_by=therapist_a, role="therapist"), "record")
+    _absent(progress.report_html(patient_a, therapist_a), "progress report")
+
+
+@pytest.mark.parametrize(
+    "page", ["portal:home", "portal:plan", "portal:progress", "portal:journal"]
+)
+def test_the_text_is_not_in_the_portal(page, private_note, patient_a, nurse_a):
+    _link, token = links.issue_link(actor=nurse_a, patient=patient_a, purpose=LinkPurpose.PORTAL)
+    response = signed_in_patient(token).get(reverse(page))
+    assert response.status_code == 200
+    _absent(response.content.decode(), page)
+
+
+@pytest.mark.parametrize("everything", [False, True], ids=["default", "all"])
+def test_a_database_dump_holds_only_ciphertext(everything, private_note, capsys):
+    argv = ["holdspace", "dumpdata", "notes", "--indent", "0"]
+    cli.main(argv + (["--all"] if everything else []))
+    dumped = capsys.readouterr().out
+    _absent(dumped, "dumpdata")
+    if everything:
+        # The row was dumped (so the check above looked at it), as its Fernet token.
+        stored = PsychotherapyNote.private.get(pk=private_note.pk).ciphertext
+        assert stored in dumped and SECRET not in stored
+
+
+# --- No route answers anyone else ------------------------------------------------------------
+
+
+def _route_urls(note) -> list[str]:
+    pid = note.patient.public_id
+    urls = [
+        reverse(route.name, kwargs={"patient_id": pid, "psychotherapy_note_id": note.public_id})
+        for route in PRIVATE_NOTE_ROUTES
+    ]
+    return urls
+
+
+def test_there_are_routes_to_check(private_note):
+    assert len(_route_urls(private_note)) >= 3
+
+
+@pytest.mark.parametrize(
+    "role_client", ["as_nurse_a", "as_prescriber_a", "as_admin_a", "as_nurse_b"]
+)
+def test_no_psychotherapy_note_route_answers_200_to_anyone_but_the_author(
+    role_client, private_note, draft_note, request
+):
+    client = request.getfixturevalue(role_client)
+    for url in _route_urls(private_note) + _route_urls(draft_note):
+        for method in (client.get, client.post):
+            response = method(url, {"text": "Overwritten"})
+            assert response.status_code != 200, (role_client, method.__name__, url)
+            _absent(response.content.decode(), url)
+    stored = PsychotherapyNote.private.filter(pk__in=[private_note.pk, draft_note.pk])
+    assert [note.text for note in stored] == [SECRET, SECRET]
+    assert stored.filter(signed_at__isnull=True).count() == 1  # the draft was not signed
+
+
+@pytest.mark.parametrize("role_client", ["as_nurse_a", "as_admin_a"])
+def test_roles_that_may_not_write_them_cannot_open_the_new_note_or_supervisor_pages(
+    role_client, patient_a, request
+):
+    client = request.getfixturevalue(role_client)
+    for url in (
+        reverse("notes:private_new", args=[patient_a.public_id]),
+        reverse("notes:supervisors"),
+    ):
+        assert client.get(url).status_code != 200, url
+        client.post(url, {"text": "Not theirs"})
+    assert not PsychotherapyNote.private.exists()
