@@ -82,6 +82,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/static/"):
+        # A view that set its own policy (the event stream, PDFs) already chose deliberately.
+        if not request.path.startswith("/static/") and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response

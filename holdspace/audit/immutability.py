@@ -74,3 +74,24 @@ def frozen(
     return migrations.RunPython(
         _run(lambda vendor: _frozen(vendor, table, columns, signed_column)), elidable=False
     )
+
+
+def _drop_frozen(vendor: str, table: str) -> list[str]:
+    names = (f"{table}_no_delete", f"{table}_frozen")
+    on = f" ON {table}" if vendor == "postgresql" else ""
+    return [f"DROP TRIGGER IF EXISTS {name}{on};" for name in names]
+
+
+def refrozen(
+    table: str, columns: list[str], signed_column: str | None = None
+) -> migrations.RunPython:
+    """`frozen` again with a new list of columns, for the migration that added them: the
+    table's two triggers are dropped and created anew, so the new columns are guarded too."""
+    return migrations.RunPython(
+        _run(
+            lambda vendor: (
+                _drop_frozen(vendor, table) + _frozen(vendor, table, columns, signed_column)
+            )
+        ),
+        elidable=False,
+    )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from holdspace.dosing import actions
@@ -21,6 +22,7 @@ from holdspace.dosing.models import (
     plain,
 )
 from holdspace.dosing.protocols import FIELD_SOURCES
+from holdspace.infusions.alerts import DEFAULT_THRESHOLDS
 from holdspace.patients.forms import PlainLabels
 from holdspace.patients.models import Observation, ObservationCode, Patient, RecordStatus
 
@@ -130,6 +132,10 @@ class ProtocolForm(PlainLabels, forms.ModelForm):
                 "rr_critical_below",
             ),
         ),
+        (
+            "Therapist prompts and escalation",
+            ("anxiety_prompt_at", "dissociation_prompt_at", "escalation_minutes"),
+        ),
         ("Weight and discharge", ("weight_max_age_days", "discharge_rule")),
         ("Sources", ("sources",)),
     )
@@ -149,6 +155,37 @@ class ProtocolForm(PlainLabels, forms.ModelForm):
             ):
                 # A required choice shown as radio buttons needs no "select an option" button.
                 field.choices = [choice for choice in field.choices if choice[0] != ""]
+        for name in self.UNSET_MEANS_PROJECT_DEFAULT:
+            self._project_default_when_empty(name)
+
+    # Settings a protocol may leave empty: the alert engine's project default then applies
+    # (holdspace/infusions/alerts.py; CLINICAL.md §2 gives no figure for them).
+    UNSET_MEANS_PROJECT_DEFAULT = (
+        "anxiety_prompt_at",
+        "dissociation_prompt_at",
+        "escalation_minutes",
+    )
+
+    def _project_default_when_empty(self, name: str) -> None:
+        """Shows the default that applies as the placeholder, and words every refusal (not a
+        number, a fraction, out of range) as one message that gives the range."""
+        field = self.fields[name]
+        low, high = _limits(Protocol._meta.get_field(name))
+        default = getattr(DEFAULT_THRESHOLDS, name)
+        message = (
+            f"Enter a whole number from {low} to {high}, or leave it empty for the project "
+            f"default ({default})."
+        )
+        field.validators = [MinValueValidator(low, message), MaxValueValidator(high, message)]
+        field.error_messages["invalid"] = message
+        field.widget.attrs.update(
+            {
+                "placeholder": f"{default} (project default)",
+                "min": low,
+                "max": high,
+                "inputmode": "numeric",
+            }
+        )
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in actions.PROTOCOL_FIELDS}
@@ -159,6 +196,14 @@ class ProtocolForm(PlainLabels, forms.ModelForm):
             (legend, [(self[name], FIELD_SOURCES.get(name, "")) for name in names])
             for legend, names in self.FIELDSETS
         ]
+
+
+def _limits(model_field: Any) -> tuple[int, int]:
+    """The (lowest, highest) value a model field's validators allow."""
+    validators = model_field.validators
+    low = max(v.limit_value for v in validators if isinstance(v, MinValueValidator))
+    high = min(v.limit_value for v in validators if isinstance(v, MaxValueValidator))
+    return low, high
 
 
 # --- Courses ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from holdspace.dosing import engine
+from holdspace.infusions.alerts import DEFAULT_THRESHOLDS
 from holdspace.patients.models import Sensitivity
 from holdspace.patients.vocabulary import indication_categories
 
@@ -123,6 +124,27 @@ def _whole(label: str, default: int, low: int, high: int, help_text: str = "") -
         validators=[MinValueValidator(low), MaxValueValidator(high)],
         help_text=help_text,
     )
+
+
+def _optional_whole(label: str, low: int, high: int, help_text: str) -> Any:
+    """A whole-number setting a protocol may leave empty ("not set": the alert engine's project
+    default applies). Nullable without a database default on purpose: SQLite adds such a column
+    with a plain ALTER TABLE, whereas NOT NULL or a default makes Django rebuild the table, which
+    silently drops the immutability triggers (audit/immutability.py) on dosing_protocol."""
+    return models.PositiveSmallIntegerField(
+        label,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(low, message=_range_message(low, high)),
+            MaxValueValidator(high, message=_range_message(low, high)),
+        ],
+        help_text=help_text,
+    )
+
+
+def _range_message(low: int, high: int) -> str:
+    return f"Enter a whole number from {low} to {high}, or leave it empty for the project default."
 
 
 def plain(value: Any) -> str:
@@ -227,6 +249,27 @@ class Protocol(models.Model):
     hr_critical_above = _whole("Critical: heart rate above (/min)", 140, 40, 250)
     hr_critical_below = _whole("Critical: heart rate below (/min)", 45, 20, 100)
     rr_critical_below = _whole("Critical: respiratory rate below (/min)", 10, 4, 30)
+    # CLINICAL.md §2 lists anxiety and dissociation on a 0-10 scale but gives no threshold and no
+    # escalation time, so these are empty by default: the alert engine's project defaults apply
+    # (holdspace/infusions/alerts.py AlertThresholds) until a clinic sets its own.
+    anxiety_prompt_at = _optional_whole(
+        "Prompt the therapist: anxiety ≥ (0-10)",
+        1,
+        10,
+        "Empty: the project default applies.",
+    )
+    dissociation_prompt_at = _optional_whole(
+        "Prompt the therapist: dissociation ≥ (0-10)",
+        1,
+        10,
+        "Empty: the project default applies. Dissociation is an expected effect of ketamine.",
+    )
+    escalation_minutes = _optional_whole(
+        "Escalate an unacknowledged hold or critical alert after (minutes)",
+        1,
+        60,
+        "To the prescriber, on the clinic board. Empty: the project default applies.",
+    )
     discharge_rule = models.CharField(
         "Discharge rule", max_length=30, choices=DischargeRule.choices
     )
@@ -335,6 +378,28 @@ class Protocol(models.Model):
                 f"above {self.hr_critical_above} or below {self.hr_critical_below} /min",
             ),
             ("Respiratory rate", "—", f"below {self.rr_critical_below} /min"),
+        ]
+
+    def prompts_and_escalation(self) -> list[tuple[str, str]]:
+        """The therapist prompts and the escalation time in words. An empty setting shows the
+        project default that applies (holdspace/infusions/alerts.py; CLINICAL.md §2 gives none)."""
+
+        def setting(value: int | None, default: int, words: str) -> str:
+            if value is None:
+                return f"{words.format(default)} (project default)"
+            return words.format(value)
+
+        d = DEFAULT_THRESHOLDS
+        return [
+            ("Anxiety", setting(self.anxiety_prompt_at, d.anxiety_prompt_at, "≥ {}/10")),
+            (
+                "Dissociation",
+                setting(self.dissociation_prompt_at, d.dissociation_prompt_at, "≥ {}/10"),
+            ),
+            (
+                "Unacknowledged hold or critical alert",
+                setting(self.escalation_minutes, d.escalation_minutes, "after {} min"),
+            ),
         ]
 
     # --- Validation (used by the form and, through full_clean, by the actions) ----------------

@@ -50,6 +50,12 @@ FIELD_SOURCES: dict[str, str] = {
     "vitals_interval_minutes": "CLINICAL.md §2: every 10-15 minutes or continuously.",
     "bp_notify_systolic": "CLINICAL.md §2: shipped clinic defaults, not guidelines (no "
     "consensus numeric thresholds in the primary texts).",
+    "anxiety_prompt_at": "CLINICAL.md §2 rates anxiety and dissociation 0-10 but gives no "
+    "prompt threshold; left empty, the project default (no published source) applies.",
+    "dissociation_prompt_at": "CLINICAL.md §2 gives no prompt threshold; left empty, the project "
+    "default applies. Dissociation is an expected effect of ketamine: a clinic may set it higher.",
+    "escalation_minutes": "No source gives a figure; left empty, the project default (no "
+    "published source) applies.",
     "discharge_rule": "CLINICAL.md §3: modified Aldrete ≥ 9 for initial recovery; PADSS ≥ 9.",
     "min_interval_hours": "No source gives an hour figure; shipped values are project defaults.",
     "titration_step": "No source gives a step; the shipped 0.1 mg/kg is a project default.",

@@ -795,10 +795,10 @@ class SessionAddendum(models.Model):
 
 
 def alert_thresholds(protocol: Any) -> alerts.AlertThresholds:
-    """The protocol's alert thresholds for the pure rules. Values the protocol does not set
-    (BP recheck minutes, anxiety and dissociation prompts, escalation) keep the engine's
-    defaults and their source notes. When a clinic changed a vital-sign threshold, the source
-    names its protocol version instead of the shipped default."""
+    """The protocol's alert thresholds for the pure rules. Values the protocol does not set (BP
+    recheck minutes; the therapist prompts and escalation minutes when left empty) keep the
+    engine's defaults and their source notes. When a clinic changed a vital-sign threshold, or set
+    a prompt or the escalation minutes, the source names its protocol version instead."""
     values = {
         "systolic_notify_at": protocol.bp_notify_systolic,
         "diastolic_notify_at": protocol.bp_notify_diastolic,
@@ -813,10 +813,36 @@ def alert_thresholds(protocol: Any) -> alerts.AlertThresholds:
         "vitals_interval_minutes": protocol.vitals_interval_minutes,
     }
     shipped = alerts.DEFAULT_THRESHOLDS
+    clinic_source = f"Clinic protocol “{protocol.name}” version {protocol.version}"
     changed = any(getattr(shipped, name) != value for name, value in values.items())
-    source = (
-        f"Clinic protocol “{protocol.name}” version {protocol.version}"
-        if changed
-        else alerts.CLINICAL_DEFAULT_SOURCE
+    vitals_source = clinic_source if changed else alerts.CLINICAL_DEFAULT_SOURCE
+    # Empty (None) means "not set": the engine's project default and its source note apply.
+    optional = {
+        "anxiety_prompt_at": protocol.anxiety_prompt_at,
+        "dissociation_prompt_at": protocol.dissociation_prompt_at,
+        "escalation_minutes": protocol.escalation_minutes,
+    }
+    chosen = {name: value for name, value in optional.items() if value is not None}
+    return alerts.AlertThresholds(
+        **values,
+        **chosen,
+        vitals_source=vitals_source,
+        state_source=_state_source(chosen, clinic_source),
+        escalation_source=(
+            clinic_source if "escalation_minutes" in chosen else shipped.escalation_source
+        ),
     )
-    return alerts.AlertThresholds(**values, vitals_source=source)
+
+
+def _state_source(chosen: dict[str, int], clinic_source: str) -> str:
+    """One source note covers both prompts, so it says which one the clinic set when only one
+    of them is."""
+    anxiety, dissociation = "anxiety_prompt_at" in chosen, "dissociation_prompt_at" in chosen
+    default = alerts.DEFAULT_THRESHOLDS.state_source
+    if anxiety and dissociation:
+        return clinic_source
+    if anxiety:
+        return f"Anxiety: {clinic_source}; dissociation: {default}"
+    if dissociation:
+        return f"Anxiety: {default}; dissociation: {clinic_source}"
+    return default

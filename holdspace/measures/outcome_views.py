@@ -2,7 +2,8 @@
 completed scores, with the trajectory picture; and the booster suggestions on the worklist.
 
 Only completed administrations with a total count: entered-in-error and cancelled rows are left
-out, and an incomplete response (no total, because missing answers are never counted as 0,
+out; the baseline is chosen as `baselines` says (a score from before treatment, never merely the
+first score left), and an incomplete response (no total, because missing answers are never counted as 0,
 CLINICAL.md §4) is counted and named, not scored.
 """
 
@@ -26,7 +27,7 @@ from holdspace.audit.models import Action
 from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.clinics.models import CLINICAL_ROLES
-from holdspace.measures import charts, outcomes
+from holdspace.measures import baselines, charts, outcomes
 from holdspace.measures.models import Administration, AdministrationStatus
 from holdspace.worklist.registry import Urgency, WorklistItem
 
@@ -77,6 +78,15 @@ class Series:
     version: Any
     scores: list[tuple[date, float]] = field(default_factory=list)
     incomplete: int = 0
+    # (occasion, completed at) of each score, and the position of the course baseline among
+    # the scores (None: no baseline, see `baselines`).
+    scored: list[tuple[str, Any]] = field(default_factory=list)
+    baseline: int | None = None
+
+    @property
+    def from_baseline(self) -> list[tuple[date, float]]:
+        """The scores the outcome is judged on: the baseline and every score after it."""
+        return [] if self.baseline is None else self.scores[self.baseline :]
 
 
 def _local_day(moment: Any, clinic: Clinic) -> date:
@@ -104,10 +114,15 @@ def completed_series(patients: Iterable[Patient] | None, clinic: Clinic) -> list
         series = grouped.setdefault(key, Series(row.course, instrument, row.instrument_version))
         series.version = row.instrument_version
         series.patient = row.patient  # type: ignore[attr-defined]
-        if row.total is None:
+        if row.total is None or not row.complete:
             series.incomplete += 1
         else:
             series.scores.append((_local_day(row.completed_at, clinic), float(row.total)))
+            series.scored.append((row.occasion, row.completed_at))
+    first = baselines.first_infusions({course for _, course, _ in grouped if course is not None})
+    for (_, course_id, _), series in grouped.items():
+        if course_id is not None:
+            series.baseline = baselines.baseline_index(series.scored, first.get(course_id))
     return list(grouped.values())
 
 
@@ -208,8 +223,12 @@ def instrument_outcome(
     note = ""
     if rules is None:
         note = f"No outcome rules are defined for {series.instrument.short_name}; scores only."
+    elif series.from_baseline:
+        outcome = outcomes.assess_course(series.from_baseline, rules)
+    elif series.scores and series.course is None:
+        note = "Not part of a treatment course, so there is no course baseline: scores only."
     elif series.scores:
-        outcome = outcomes.assess_course(series.scores, rules)
+        note = baselines.NO_BASELINE_NOTE
     parsed = series.version.parsed()
     response, remission = _thresholds(outcome, rules)
     chart = charts.ScoreChart(
@@ -325,9 +344,9 @@ def open_suggestion(series: Series, today: date) -> outcomes.Suggestion | None:
     """The latest suggestion of the series if it still needs the care team: recent, and no
     later score met the response criterion again."""
     rules = outcome_rules(series.instrument.key)
-    if rules is None or not series.scores:
+    if rules is None or not series.from_baseline:
         return None
-    outcome = outcomes.assess_course(series.scores, rules)
+    outcome = outcomes.assess_course(series.from_baseline, rules)
     if not outcome.suggestions:
         return None
     suggestion = outcome.suggestions[-1]

@@ -108,8 +108,9 @@ def progress_report(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse
         summary="Progress report (PDF) downloaded",
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"progress-report-{patient.mrn}-{timezone.localdate():%Y-%m-%d}.pdf"
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-    response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    # The file name carries no patient details (no MRN, no name), as the infusion record's: it
+    # may end up in a shared downloads folder or an email attachment list.
+    name = f"progress-report-{patient.public_id}-{timezone.localdate():%Y-%m-%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -9,7 +9,9 @@ occasion and due date:
   after the first infusion is not a baseline, and response is measured from the course baseline,
   CLINICAL.md §5);
 - **before each infusion**, on the day of every infusion still to come;
-- **at each integration session**, on the day of every integration session still to come;
+- **at each integration session**, on the day of every integration session still to come, and
+  still asked after that day while its visit is open (`Visit.open_until`: until the integration
+  window closes, so a questionnaire not answered on the day is not lost);
 - **follow-up** 1, 2 and 4 weeks after the end of induction, then monthly (issue 5 and
   CLINICAL.md §5: median relapse after an induction series is about 18 days, Murrough 2013, so the
   first month is measured densely).
@@ -162,6 +164,9 @@ class Visit:
     key: str
     on: date
     done: bool = False
+    open_until: date | None = None
+    """The last day a measure at this visit may still be answered although its day has passed
+    (an integration session's questionnaire: until the integration window closes)."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +222,8 @@ def _candidates(
         if not visit.done and visit.on >= today:
             yield Occasion.PRE_INFUSION, visit.on, "before the infusion", visit.key
     for visit in calendar_.integrations:
-        if not visit.done and visit.on >= today:
+        still_open = visit.open_until is not None and visit.open_until >= today
+        if not visit.done and (visit.on >= today or still_open):
             yield Occasion.INTEGRATION, visit.on, "at the integration session", visit.key
     if calendar_.induction_ended_on is not None:
         past = [

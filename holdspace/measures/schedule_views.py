@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from holdspace.clinics.access import clinic_member_required
-from holdspace.measures import scheduling
+from holdspace.measures import schedule, scheduling
 from holdspace.measures.models import IndicationGroup, Instrument, Respondent, ScheduleRule
 
 OCCASION_LABELS = {
@@ -69,7 +69,11 @@ def _can_edit(request: HttpRequest) -> bool:
 
 
 def _groups(clinic: Any) -> list[dict[str, Any]]:
+    """Each indication group with its saved rules; a group the clinic has no rule for yet shows
+    the project defaults (CLINICAL.md §4) as "not yet saved" — reading the page changes nothing;
+    the defaults are saved by the hourly schedule, or by an editor on this page."""
     rules = ScheduleRule.objects.filter(clinic=clinic).select_related("instrument")
+    names = dict(Instrument.objects.values_list("key", "short_name"))
     groups = []
     for value, label in IndicationGroup.choices:
         rows = [
@@ -77,8 +81,23 @@ def _groups(clinic: Any) -> list[dict[str, Any]]:
             for rule in rules
             if rule.indication_group == value
         ]
-        groups.append({"value": value, "label": label, "rows": rows})
+        defaults = [] if rows else _defaults(value, names)
+        groups.append({"value": value, "label": label, "rows": rows, "defaults": defaults})
     return groups
+
+
+def _defaults(group: str, names: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": names.get(default.instrument, default.instrument),
+            "occasions": [
+                OCCASION_LABELS[name]
+                for name in scheduling.OCCASION_FIELDS
+                if getattr(default, name)
+            ],
+        }
+        for default in schedule.DEFAULT_RULES[schedule.IndicationGroup(group)]
+    ]
 
 
 def _values(rule: ScheduleRule) -> dict[str, bool]:
@@ -92,8 +111,10 @@ def schedules_url() -> str:
 def _page(
     request: HttpRequest, new_form: NewRuleForm | None = None, status: int = 200
 ) -> HttpResponse:
+    groups = _groups(request.clinic)  # type: ignore[attr-defined]
     context = {
-        "groups": _groups(request.clinic),  # type: ignore[attr-defined]
+        "groups": groups,
+        "unsaved_defaults": any(group["defaults"] for group in groups),
         "can_edit": _can_edit(request),
         "new_form": new_form or NewRuleForm(initial={"at_baseline": True, "follow_up": True}),
         "occasion_labels": OCCASION_LABELS,
@@ -104,10 +125,27 @@ def _page(
 @require_http_methods(["GET"])
 @clinic_member_required()
 def schedules(request: HttpRequest) -> HttpResponse:
-    # Configuration, not patient data: no read audit. The defaults are created on first sight
-    # so that the page always shows what the schedule will do.
-    scheduling.ensure_default_rules(request.clinic)  # type: ignore[attr-defined]
+    # Configuration, not patient data: no read audit. Reading changes nothing: defaults not yet
+    # saved are shown as such (see `_groups`).
     return _page(request)
+
+
+@require_POST
+@clinic_member_required()
+def save_defaults(request: HttpRequest) -> HttpResponse:
+    """Save the project defaults for every group the clinic has not configured, so that they
+    can be changed row by row."""
+    try:
+        created = scheduling.save_default_rules(
+            actor=request.user,
+            clinic=request.clinic,  # type: ignore[attr-defined]
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Default schedule saved ({len(created)} rules).")
+    return redirect(schedules_url())
 
 
 @require_POST

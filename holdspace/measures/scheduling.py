@@ -67,9 +67,12 @@ def ensure_instrument(key: str) -> Instrument | None:
 
 
 @transaction.atomic
-def ensure_default_rules(clinic: Clinic) -> list[ScheduleRule]:
+def ensure_default_rules(
+    clinic: Clinic, actor: Any = None, request: Any = None
+) -> list[ScheduleRule]:
     """Give the clinic the project's default rules (CLINICAL.md §4) for every indication group it
-    has not configured yet. A group the clinic has any rule for is left exactly as it is."""
+    has not configured yet. A group the clinic has any rule for is left exactly as it is.
+    Called by the schedule run (no actor) and when an editor saves the defaults."""
     configured = set(
         ScheduleRule.objects.filter(clinic=clinic).values_list("indication_group", flat=True)
     )
@@ -97,10 +100,21 @@ def ensure_default_rules(clinic: Clinic) -> list[ScheduleRule]:
         record(
             action=Action.CREATE,
             category=CATEGORY,
+            request=request,
+            actor=actor,
             clinic=clinic,
             summary=f"Default measure schedule set up ({len(created)} rules)",
         )
     return created
+
+
+@transaction.atomic
+def save_default_rules(*, actor: Any, clinic: Clinic, request: Any = None) -> list[ScheduleRule]:
+    """An editor saves the defaults shown on the schedule page (nothing if all are saved)."""
+    from holdspace.patients.actions import require_role
+
+    require_role(actor, clinic.pk, RULE_EDITORS, EDITORS_ONLY, request)
+    return ensure_default_rules(clinic, actor, request)
 
 
 def rules_for(clinic: Clinic, group: str) -> tuple[schedule.MeasureRule, ...]:
@@ -165,19 +179,30 @@ def _given(session: Any) -> bool:
 
 
 def _integrations(course: TreatmentCourse, clinic: Clinic) -> tuple[schedule.Visit, ...]:
-    """Integration sessions of the course's infusions. An integration session has no date of its
-    own until it is held, so an open one is due on the day it was opened."""
-    from holdspace.therapy.models import IntegrationSession, IntegrationStatus
+    """Integration sessions of the course's infusions. Its questionnaire is due on the day the
+    integration note was opened (the session has no date of its own until it is held) and stays
+    due, whether or not the note has been signed, until the integration window closes (72 hours
+    after the infusion's discharge, CLINICAL.md §6 via therapy.rules) — or is answered."""
+    from holdspace.therapy.models import IntegrationSession
+    from holdspace.therapy.rules import integration_window
 
-    rows = IntegrationSession.objects.filter(infusion__order__course=course)
-    return tuple(
-        schedule.Visit(
-            key=str(row.public_id),
-            on=_local_date(row.held_at or row.created_at, clinic),
-            done=row.status != IntegrationStatus.DRAFT,
-        )
-        for row in rows
+    rows = IntegrationSession.objects.filter(infusion__order__course=course).select_related(
+        "infusion"
     )
+    visits = []
+    for row in rows:
+        discharged = row.infusion.discharged_at
+        closes = integration_window(discharged)[1] if discharged is not None else None
+        visits.append(
+            schedule.Visit(
+                key=str(row.public_id),
+                on=_local_date(row.created_at, clinic),
+                # Asked on the day it was opened and, after that, until the window's last day
+                # (in the clinic's time zone); the engine stops asking after that day.
+                open_until=_local_date(closes, clinic) if closes is not None else None,
+            )
+        )
+    return tuple(visits)
 
 
 def _induction_ended_on(
@@ -278,7 +303,7 @@ _WHY_CANCELLED = {
     Occasion.PRE_INFUSION: (
         "the infusion has started, was cancelled or its day has passed before it was answered"
     ),
-    Occasion.INTEGRATION: "the integration session is closed",
+    Occasion.INTEGRATION: "the integration window closed before it was answered",
     Occasion.FOLLOW_UP: "superseded by the next follow-up",
 }
 DISCONTINUED = "the course was discontinued"
@@ -381,10 +406,15 @@ def sync_due_administrations(course: TreatmentCourse, today: date | None = None)
 
 
 def sync_patient(patient: Patient, today: date | None = None) -> SyncResult:
-    """Every course of the patient, most recent first."""
+    """Every course of the patient, most recent first. A course that cannot be scheduled is
+    logged (ids only) and skipped, as in the hourly run."""
     total = SyncResult([], [])
     for course in patient.treatment_courses.select_related("patient__clinic"):
-        result = sync_due_administrations(course, today)
+        try:
+            result = sync_due_administrations(course, today)
+        except Exception:
+            logger.exception("Measure schedule failed for course %s", course.public_id)
+            continue
         total.created += result.created
         total.cancelled += result.cancelled
     return total
@@ -659,6 +689,9 @@ def add_rule(
     if indication_group not in IndicationGroup.values:
         raise ValidationError("Choose one of the indication groups.")
     _check_occasions(values, True)
+    # Adding to a group not yet configured must not drop its defaults (a configured group is
+    # never given defaults again), so the defaults are saved first.
+    ensure_default_rules(clinic, actor, request)
     existing = ScheduleRule.objects.filter(
         clinic=clinic, indication_group=indication_group, instrument=instrument
     ).first()

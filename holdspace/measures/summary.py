@@ -15,8 +15,10 @@ on the page so that a reader knows exactly what was counted):
 - Only completed, scored administrations count: entered-in-error, cancelled, still-due and
   incomplete responses (no total) are left out before they reach this module — a missing score
   is never counted as 0 (CLINICAL.md §4).
-- *Baseline* = the course's first scored administration of the instrument (whenever it was, as
-  long as it was on or before the period's last day).
+- *Baseline* = the score the caller chose as the course baseline (`Course.baselines`: the
+  score asked as the baseline, or else the last score before the first infusion started — see
+  `baselines.py`; never merely the first score left), as long as it was on or before the
+  period's last day. A caller that passes no choice (`baselines` None) means the first score.
 - *Outcome* = the last scored administration of the instrument dated inside the period and
   coming after the baseline.
 - A course without a baseline is *not evaluable — no baseline*; one with a baseline but no later
@@ -30,7 +32,7 @@ on the page so that a reader knows exactly what was counted):
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,6 +63,8 @@ class Course:
 
     `asked` names every instrument the course had an administration of, whatever its status
     (due, cancelled, entered in error …): it decides which rows the course is counted in.
+    `baselines` gives, per instrument, the position in `scores` of the course baseline; an
+    instrument missing from it has no baseline. None means the first score is the baseline.
     """
 
     course: str
@@ -69,6 +73,7 @@ class Course:
     ended_on: date | None
     scores: dict[str, tuple[Score, ...]]
     asked: frozenset[str]
+    baselines: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,13 +134,27 @@ def _checked_scores(course: Course, instrument: str) -> tuple[Score, ...]:
     return scores
 
 
+def _baseline_index(course: Course, instrument: str, scores: tuple[Score, ...]) -> int | None:
+    if not scores:
+        return None
+    if course.baselines is None:
+        return 0
+    index = course.baselines.get(instrument)
+    if index is None:
+        return None
+    if not 0 <= index < len(scores):
+        raise ValueError(f"course {course.course}: {instrument} baseline {index} is not a score")
+    return index
+
+
 def verdict(course: Course, start: date, end: date, rules: OutcomeRules) -> CourseVerdict:
     """Baseline, outcome, response and remission of one course and instrument for the period."""
     scores = _checked_scores(course, rules.instrument)
-    if not scores or scores[0].on > end:
+    index = _baseline_index(course, rules.instrument, scores)
+    if index is None or scores[index].on > end:
         return CourseVerdict(course.course, NO_BASELINE, None, None, None, None)
-    baseline = scores[0]
-    later = [score for score in scores[1:] if start <= score.on <= end]
+    baseline = scores[index]
+    later = [score for score in scores[index + 1 :] if start <= score.on <= end]
     if not later:
         return CourseVerdict(course.course, NO_FOLLOW_UP, baseline, None, None, None)
     outcome = later[-1]

@@ -24,7 +24,7 @@ from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.clinics.models import Clinic, Role
 from holdspace.dosing.models import CoursePhase, TreatmentCourse, indication_label
-from holdspace.measures import summary
+from holdspace.measures import baselines, summary
 from holdspace.measures.models import Administration, AdministrationStatus
 from holdspace.measures.outcomes import Rate
 from holdspace.patients.models import Indication, RecordStatus
@@ -86,6 +86,7 @@ def clinic_courses(clinic: Clinic) -> tuple[list[summary.Course], dict[str, set[
 
     Only completed, complete administrations with a total are scores; entered-in-error,
     cancelled, due and in-progress ones only mark the instrument as asked (summary module).
+    The baseline of each course and instrument is chosen here (`baselines`) and passed in.
     """
     zone = zoneinfo.ZoneInfo(clinic.time_zone)
     rows = TreatmentCourse.objects.filter(patient__clinic=clinic).values(
@@ -98,6 +99,9 @@ def clinic_courses(clinic: Clinic) -> tuple[list[summary.Course], dict[str, set[
         "phase_changed_at",
     )
     scores: dict[int, dict[str, list[summary.Score]]] = defaultdict(lambda: defaultdict(list))
+    answered: dict[int, dict[str, list[tuple[str, datetime]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     asked: dict[int, set[str]] = defaultdict(set)
     administrations = (
         Administration.objects.filter(clinic=clinic, course__isnull=False)
@@ -108,6 +112,7 @@ def clinic_courses(clinic: Clinic) -> tuple[list[summary.Course], dict[str, set[
             "complete",
             "total",
             "completed_at",
+            "occasion",
         )
         .order_by("completed_at", "id")
     )
@@ -118,6 +123,8 @@ def clinic_courses(clinic: Clinic) -> tuple[list[summary.Course], dict[str, set[
         if row["status"] == AdministrationStatus.COMPLETED and scored:
             on = _local_date(row["completed_at"], zone)
             scores[row["course_id"]][key].append(summary.Score(on, float(row["total"])))
+            answered[row["course_id"]][key].append((row["occasion"], row["completed_at"]))
+    first = baselines.first_infusions(row["id"] for row in rows)
     courses = []
     for row in rows:
         ended = row["phase"] in ENDED_PHASES and row["phase_changed_at"] is not None
@@ -129,9 +136,18 @@ def clinic_courses(clinic: Clinic) -> tuple[list[summary.Course], dict[str, set[
                 ended_on=_local_date(row["phase_changed_at"], zone) if ended else None,
                 scores={key: tuple(values) for key, values in scores[row["id"]].items()},
                 asked=frozenset(asked[row["id"]]),
+                baselines=_baselines(answered[row["id"]], first.get(row["id"])),
             )
         )
     return courses, _codes(rows)
+
+
+def _baselines(
+    scored: dict[str, list[tuple[str, datetime]]], first_infusion: datetime | None
+) -> dict[str, int]:
+    """Per instrument, the position of the course baseline among its scores (`baselines`)."""
+    chosen = {key: baselines.baseline_index(rows, first_infusion) for key, rows in scored.items()}
+    return {key: index for key, index in chosen.items() if index is not None}
 
 
 def _codes(course_rows: Any) -> dict[str, set[str]]:

@@ -35,6 +35,11 @@ schedule_urls = [
     path("measures/schedules/", schedule_views.schedules, name="schedules"),
     path("measures/schedules/new/", schedule_views.add_rule, name="add_schedule_rule"),
     path(
+        "measures/schedules/defaults/",
+        schedule_views.save_defaults,
+        name="save_schedule_defaults",
+    ),
+    path(
         "measures/schedules/<uuid:rule_id>/",
         schedule_views.change_rule,
         name="change_schedule_rule",

@@ -33,7 +33,7 @@ from holdspace.audit.models import Action
 from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.clinics.models import CLINICAL_ROLES
-from holdspace.measures import actions, queries
+from holdspace.measures import actions, queries, scheduling
 from holdspace.measures.forms import (
     AcknowledgeFlagForm,
     AnswersForm,
@@ -96,6 +96,10 @@ def patient_measures(request: HttpRequest, patient_id: uuid.UUID) -> HttpRespons
 
     patient = queries.get_patient_for(request, patient_id)
     _clinician(request)
+    # Bring the patient's schedule up to date first, so that a questionnaire due now (an
+    # integration note opened since the last hourly run) is here to hand over or send. The
+    # sync is idempotent and audits only what it changes.
+    scheduling.sync_patient(patient)
     rows = queries.administrations_of(patient)
     context = {
         "patient": patient,

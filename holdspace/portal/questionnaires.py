@@ -14,6 +14,8 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from holdspace.audit.models import Action
+from holdspace.audit.trail import record
 from holdspace.measures.models import OPEN_STATUSES, Administration, Mode
 from holdspace.portal import links
 from holdspace.portal.models import LinkPurpose, PatientLink
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+LINK_SUBJECT = "A short form from your care team"
 NO_EMAIL = "This patient has no email address. Add one under Edit demographics, then send again."
 
 
@@ -86,18 +89,34 @@ def send_questionnaire_link(
     link, token = create_questionnaire_link(
         actor=actor, patient=patient, administrations=administrations, request=request
     )
+    # Minimum necessary, as the reminder (measures.scheduling.reminder_text): not even the
+    # clinic's name, which often names the treatment ("… Ketamine Clinic").
     body = render_to_string(
-        "portal/link_email.txt",
-        {"patient": patient, "clinic": patient.clinic, "link": url_for(token), "expires": link},
+        "measures/link_email.txt", {"patient": patient, "link": url_for(token), "expires": link}
     )
-    subject = f"A short form from {patient.clinic.name}"
     try:
-        send_mail(subject, body, None, [patient.email])
+        send_mail(LINK_SUBJECT, body, None, [patient.email])
     except (OSError, smtplib.SMTPException):
         logger.warning("Patient link email for link %s failed", link.public_id)
-        PatientLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+        _cancel_unsent(link, actor, request)
         raise ValidationError(
             "The email could not be sent, so the link was cancelled. Try again later."
         ) from None
     links.mark_sent(link, request)
     return link
+
+
+@transaction.atomic
+def _cancel_unsent(link: PatientLink, actor: User, request: HttpRequest | None) -> None:
+    """The email never left: cancel the link (nobody has it) and say so in the audit trail."""
+    PatientLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+    record(
+        action=Action.UPDATE,
+        category=links.CATEGORY,
+        request=request,
+        actor=actor,
+        clinic=link.clinic,
+        patient=link.patient,
+        obj=link,
+        summary="Patient link cancelled: the email could not be sent",
+    )

@@ -17,9 +17,9 @@ from tests.security.test_object_access_matrix import ALL_ROUTES, NOT_OBJECT_IDS,
 pytestmark = pytest.mark.django_db
 
 NEW_NAMESPACES = ("measures", "portal", "therapy", "notes", "goals", "journal", "interop")
-NEW_ROUTES = [
-    r for r in ALL_ROUTES if r.name.split(":")[0] in NEW_NAMESPACES
-] + [r for r in ALL_ROUTES if r.name == "infusions:record_pdf"]
+NEW_ROUTES = [r for r in ALL_ROUTES if r.name.split(":")[0] in NEW_NAMESPACES] + [
+    r for r in ALL_ROUTES if r.name == "infusions:record_pdf"
+]
 NEW_APPS = ("measures", "portal", "therapy", "notes", "goals", "journal")
 PORTAL_HOME = [r for r in NEW_ROUTES if r.name.startswith("portal:") and "token" not in r.params]
 STAFF = [r for r in NEW_ROUTES if r not in PORTAL_HOME]
@@ -69,9 +69,7 @@ def _strict(client: Client) -> Client:
 
 
 def _kwargs(route, world) -> dict:
-    return {
-        p: ("x" * 20 if p in NOT_OBJECT_IDS else world[p].public_id) for p in route.params
-    }
+    return {p: ("x" * 20 if p in NOT_OBJECT_IDS else world[p].public_id) for p in route.params}
 
 
 def _refused_by_csrf(response) -> bool:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from holdspace.audit.models import AuditEvent, Outcome
-from holdspace.goals.models import Goal, GoalCheckIn
+from holdspace.goals.models import GoalCheckIn
 from holdspace.journal.models import JournalEntry
 from holdspace.measures.models import AdministrationStatus
 from holdspace.measures.tests.test_admin_world import PHQ9_MODERATE, due
@@ -165,7 +165,10 @@ def _refused_to_a_patient(response) -> bool:
         return True
     if response.status_code == 302:
         target = response["Location"]
-        return target.startswith(resolve_url(settings.LOGIN_URL)) or "/measures/kiosk/locked/" in target
+        return (
+            target.startswith(resolve_url(settings.LOGIN_URL))
+            or "/measures/kiosk/locked/" in target
+        )
     return False
 
 
@@ -336,3 +339,64 @@ def test_the_portal_shows_no_clinician_note_or_trauma_consideration(
     assert response.status_code == 200
     html = response.content.decode()
     assert "CLIN-" not in html
+
+
+# --- The kiosk tablet, once handed over, is the patient's side too --------------------------
+
+
+def test_a_handed_over_tablet_reaches_no_staff_or_portal_page(patient_a, nurse_a, as_nurse_a):
+    row = due(patient_a, "phq9", nurse_a)
+    url = reverse("measures:hand_to_patient", args=[patient_a.public_id, row.public_id])
+    response = as_nurse_a.post(url)
+    assert response.status_code == 302 and "/measures/kiosk/" in response["Location"]
+    assert as_nurse_a.get(response["Location"]).status_code == 200
+    assert "_auth_user_id" not in as_nurse_a.session
+    for staff_url in (
+        reverse("patients:chart", args=[patient_a.public_id]),
+        reverse("measures:patient_measures", args=[patient_a.public_id]),
+        reverse("notes:list", args=[patient_a.public_id]),
+        reverse("worklist:worklist"),
+    ):
+        refused = as_nurse_a.get(staff_url)
+        assert refused.status_code == 302, staff_url
+        assert refused["Location"].startswith(resolve_url(settings.LOGIN_URL)), staff_url
+    for page in PORTAL_PAGES:
+        assert as_nurse_a.get(reverse(page)).status_code == 403, page
+
+
+# --- Session fixation: signing in with a link gives the browser a new session key ----------
+
+
+def _planted_session(client: Client) -> str:
+    session = client.session
+    session["planted"] = True
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return session.session_key
+
+
+def test_signing_in_to_the_portal_replaces_a_planted_session(nurse_a, patient_a):
+    _link, token = links.issue_link(actor=nurse_a, patient=patient_a, purpose=LinkPurpose.PORTAL)
+    client = Client()
+    planted = _planted_session(client)
+    start = reverse("portal:home_start", kwargs={"token": token})
+    assert client.post(start, {"date_of_birth": DOB}).status_code == 302
+    assert client.session.session_key != planted
+    # Whoever planted the old key holds nothing.
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted
+    assert attacker.get(reverse("portal:home")).status_code == 403
+
+
+def test_opening_a_questionnaire_link_replaces_a_planted_session(nurse_a, patient_a):
+    _link, token, _rows = _questionnaire_link(nurse_a, patient_a)
+    client = Client()
+    planted = _planted_session(client)
+    url = reverse("portal:link", kwargs={"token": token})
+    assert client.post(url, {"date_of_birth": DOB}).status_code == 302
+    assert client.session.session_key != planted
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = planted
+    response = attacker.get(url)
+    assert response.status_code == 200
+    assert "date_of_birth" in response.content.decode()  # asked again, no questionnaire

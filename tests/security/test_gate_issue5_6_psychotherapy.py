@@ -4,6 +4,8 @@ the FHIR export, the infusion record or progress report, the portal, the worklis
 report or a database dump (ciphertext only); and no psychotherapy-note route answers 200 to
 anyone else, the clinic admin included."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -172,3 +174,110 @@ def test_roles_that_may_not_write_them_cannot_open_the_new_note_or_supervisor_pa
         assert client.get(url).status_code != 200, url
         client.post(url, {"text": "Not theirs"})
     assert not PsychotherapyNote.private.exists()
+
+
+# --- Side channels: search and live events ---------------------------------------------------
+
+
+def test_searching_the_patient_list_for_words_of_the_note_finds_nothing(
+    private_note, as_therapist_a
+):
+    response = as_therapist_a.get(reverse("patients:list"), {"q": SECRET_WORD})
+    assert response.status_code == 200
+    # (The search box echoes the query; what matters is that no patient matches it.)
+    html = response.content.decode()
+    assert private_note.patient.mrn not in html
+    assert private_note.patient.legal_family_name not in html
+
+
+def test_live_events_carry_no_free_text(private_note, patient_a, therapist_a, prescriber_a):
+    """Live payloads are minimum necessary (public ids, a few values a screen shows): no note,
+    no acknowledgement words, no error reason — the board and consoles are on shared screens."""
+    from holdspace.live.models import LiveEvent
+    from holdspace.measures import actions as measures_actions
+    from holdspace.measures.models import SafetyAction, SafetyFlag
+    from holdspace.notes.models import NoteKind
+    from holdspace.therapy import actions as therapy_actions
+    from holdspace.therapy.tests.builders import plan_with_versions
+
+    marker = "LIVE-MARKER words"
+    note_actions.create_therapy_note(
+        actor=therapist_a, patient=patient_a, kind=NoteKind.OTHER, text=marker, sign=True
+    )
+    row = submitted(patient_a, prescriber_a, (1,) * 9)
+    measures_actions.acknowledge_safety_flag(
+        actor=prescriber_a,
+        flag=SafetyFlag.objects.get(administration=row),
+        action=SafetyAction.OTHER,
+        action_taken=marker,
+    )
+    measures_actions.mark_entered_in_error(actor=prescriber_a, administration=row, reason=marker)
+    plan_with_versions(patient_a, therapist_a)
+    therapy_actions.review_support_plan(patient_a, prescriber_a, note=marker)
+    payloads = json.dumps([event.payload for event in LiveEvent.objects.all()])
+    assert LiveEvent.objects.exists()
+    assert "LIVE-MARKER" not in payloads
+    _absent(payloads, "live events")
+
+
+def test_the_audit_trail_quotes_no_free_text_of_the_new_forms(
+    private_note, patient_a, therapist_a, prescriber_a, nurse_a, as_admin_a
+):
+    """The clinic admin reads the audit report: it says what happened to which record, never
+    what the patient or the clinician wrote (journal, suggestions, notes, reasons, goals)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from holdspace.audit.models import AuditEvent
+    from holdspace.goals import actions as goal_actions
+    from holdspace.journal import actions as journal_actions
+    from holdspace.measures import actions as measures_actions
+    from holdspace.measures.models import SafetyAction, SafetyFlag
+    from holdspace.therapy import actions as therapy_actions
+
+    marker = "AUDIT-MARKER"
+    link, _ = links.issue_link(actor=nurse_a, patient=patient_a, purpose=LinkPurpose.PORTAL)
+    journal_actions.write_entry(link=link, text=f"{marker} journal", share=True)
+    suggestion = therapy_actions.suggest_support_plan_change(
+        patient_a, f"{marker} suggestion", via_link=link
+    )
+    therapy_actions.decline_suggestion(
+        actor=therapist_a, suggestion=suggestion, reason=f"{marker} declined"
+    )
+    row = submitted(patient_a, prescriber_a, (1,) * 9)
+    measures_actions.acknowledge_safety_flag(
+        actor=prescriber_a,
+        flag=SafetyFlag.objects.get(administration=row),
+        action=SafetyAction.OTHER,
+        action_taken=f"{marker} acknowledged",
+    )
+    measures_actions.mark_entered_in_error(
+        actor=prescriber_a, administration=row, reason=f"{marker} in error"
+    )
+    goal = goal_actions.set_goal(
+        actor=therapist_a,
+        patient=patient_a,
+        fields={
+            "statement": f"{marker} goal",
+            "target_behaviour": marker,
+            "frequency_count": 2,
+            "frequency_period": "week",
+            "measure": marker,
+            "target_date": timezone.localdate() + timedelta(days=10),
+        },
+    )
+    goal_actions.record_goal_checkin(
+        goal, times_done=1, note=f"{marker} check-in", actor=therapist_a
+    )
+    goal_actions.close_goal(actor=therapist_a, goal=goal, status="dropped", reason=marker)
+    note = note_actions.create_therapy_note(
+        actor=therapist_a, patient=patient_a, kind="other", text=f"{marker} note", sign=True
+    )
+    note_actions.add_addendum(actor=therapist_a, note=note, text=f"{marker} addendum")
+    summaries = list(AuditEvent.objects.values_list("summary", flat=True))
+    assert len(summaries) >= 10
+    assert not [s for s in summaries if marker in s or SECRET_WORD in s]
+    html = as_admin_a.get(reverse("audit:report")).content.decode()
+    assert marker not in html
+    _absent(html, "audit report")

@@ -177,6 +177,18 @@ def test_a_supervisor_cannot_be_named_from_another_clinic(
     assert not NamedSupervisor.objects.filter(supervisor=nurse_b).exists()
 
 
+@pytest.mark.parametrize("who", ["nurse_a", "admin_a", "prescriber_a"], ids=str)
+def test_a_supervisor_must_be_a_therapy_colleague_other_than_the_author(
+    who, request, as_prescriber_a
+):
+    # A nurse or the clinic admin posted in place of a listed colleague, or the author
+    # naming themselves: none may become a reader of the author's notes.
+    user = request.getfixturevalue(who)
+    response = as_prescriber_a.post(reverse("notes:supervisors"), {"supervisor": user.pk})
+    assert response.status_code == 200
+    assert not NamedSupervisor.objects.filter(supervisor=user).exists()
+
+
 # --- The portal: goal check-in, journal share/withdraw, journal session ----------------------
 
 
@@ -390,9 +402,7 @@ def test_control_a_link_with_the_patients_own_questionnaire_is_sent(care_team, n
     ["https://evil.example/", "//evil.example/", "/\\evil.example/", "\\\\evil.example/"],
     ids=["absolute", "scheme-relative", "slash-backslash", "backslashes"],
 )
-def test_the_drawers_review_does_not_redirect_off_site(
-    target, care_team, therapist_a, as_nurse_a
-):
+def test_the_drawers_review_does_not_redirect_off_site(target, care_team, therapist_a, as_nurse_a):
     plan_with_versions(care_team, therapist_a)
     url = reverse("therapy:review_support_plan", args=[care_team.public_id])
     response = as_nurse_a.post(url, {"next": target})
@@ -450,3 +460,9 @@ def test_another_patients_object_under_this_patients_url_is_not_found(
         patient=neighbour, action=Action.READ, outcome=Outcome.SUCCESS
     ).exists()
     assert AuditEvent.objects.exclude(action=Action.READ).count() == before
+
+
+def test_control_a_therapist_colleague_can_be_named_through_the_form(therapist_a, as_prescriber_a):
+    response = as_prescriber_a.post(reverse("notes:supervisors"), {"supervisor": therapist_a.pk})
+    assert response.status_code == 302
+    assert NamedSupervisor.objects.filter(supervisor=therapist_a, is_active=True).exists()

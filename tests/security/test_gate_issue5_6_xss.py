@@ -7,6 +7,7 @@ forms would."""
 import re
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -311,3 +312,24 @@ def test_the_progress_report_html_escapes_hostile_text(payload, care_team, presc
     html = progress.report_html(care_team, prescriber_a)
     assert_escaped(html, "progress report")
     assert "&lt;script&gt;alert" in html or "<script>" not in payload
+
+
+# --- Query strings the new pages read back ---------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_hostile_query_strings_are_not_reflected_as_markup(
+    payload, care_team, nurse_a, as_therapist_a, as_prescriber_a
+):
+    pid = care_team.public_id
+    staff_pages = [
+        (as_therapist_a, reverse("notes:new", args=[pid]), {"kind": payload}),
+        (as_therapist_a, reverse("therapy:edit_support_plan", args=[pid]), {"suggestion": payload}),
+        (as_prescriber_a, reverse("measures:outcome_summary"), {"date_from": payload}),
+        (as_prescriber_a, reverse("measures:kiosk_locked"), {"done": payload}),
+    ]
+    for client, url, query in staff_pages:
+        assert_escaped(_get(client, url + "?" + urlencode(query)), url)
+    portal = _portal_client(nurse_a, care_team)
+    query = urlencode({"prompt": payload, "session": payload})
+    assert_escaped(_get(portal, reverse("portal:journal") + "?" + query), "portal:journal")

@@ -98,6 +98,7 @@ def test_the_system_verifies_screening_the_order_and_baseline_vitals(checked_in)
         CheckinItem.BASELINE_VITALS: True,
         # The course's baseline PHQ-9 is due and unanswered; no support plan has been reviewed.
         CheckinItem.PRE_INFUSION_MEASURES: False,
+        CheckinItem.NO_OPEN_SAFETY_FLAG: True,
         CheckinItem.SUPPORT_PLAN: False,
     }
     missing = {status.item for status in checklist(checked_in).result.missing}

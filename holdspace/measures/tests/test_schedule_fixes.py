@@ -1,10 +1,12 @@
 """Review fixes to the schedule: a struck questionnaire is asked again, an unfinished baseline is
 closed once treatment has started, and the check-in counts only a complete, scored answer."""
 
+import smtplib
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.core.mail.backends.locmem import EmailBackend
 
 from holdspace.measures import actions, scheduling
 from holdspace.measures.models import Administration, AdministrationStatus, Occasion
@@ -112,20 +114,13 @@ def _baseline_version():
 REFUSED = "refused@example.org"
 
 
-class RefusesOneAddress:
+class RefusesOneAddress(EmailBackend):
     """A mail backend (the process boundary) whose server refuses one recipient."""
 
-    def __init__(self, *args, **kwargs):
-        from django.core.mail.backends.locmem import EmailBackend
-
-        self.inner = EmailBackend(*args, **kwargs)
-
     def send_messages(self, messages):
-        import smtplib
-
         if any(REFUSED in message.to for message in messages):
             raise smtplib.SMTPRecipientsRefused({REFUSED: (550, b"no such mailbox")})
-        return self.inner.send_messages(messages)
+        return super().send_messages(messages)
 
 
 def _course_with_email(patient, email, nurse, prescriber):
@@ -144,7 +139,7 @@ def test_a_refused_reminder_does_not_stop_the_other_patients(
     from holdspace.audit.models import AuditEvent
     from tests.factories import PatientFactory
 
-    settings.EMAIL_BACKEND = f"{__name__}.RefusesOneAddress"
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.RefusesOneAddress"}}
     refused = PatientFactory(clinic=clinic_a)
     reached = PatientFactory(clinic=clinic_a)
     _course_with_email(refused, REFUSED, nurse_a, prescriber_a)
@@ -176,3 +171,74 @@ def test_the_hourly_job_queues_its_next_run_even_when_a_clinic_fails(
     assert clinic_b in ran
     assert "1 clinics failed" in message
     assert [r.task.name for r in default_task_backend.results] == ["run_measure_schedule"]
+
+
+# --- Questionnaires at integration sessions ----------------------------------------------------
+
+
+def _integration(course, therapist, discharged_day, opened_day, status="draft"):
+    from holdspace.therapy.models import IntegrationSession
+
+    given = infusion(course, 1, discharged_day, given=True)
+    given.discharged_at = noon(discharged_day)
+    given.save(update_fields=["discharged_at"])
+    return IntegrationSession.objects.create(
+        clinic=course.patient.clinic,
+        patient=course.patient,
+        infusion=given,
+        therapist=therapist,
+        created_by=therapist,
+        status=status,
+        created_at=noon(opened_day),
+        held_at=noon(opened_day) if status == "signed" else None,
+    )
+
+
+def _integration_rows(course, status=AdministrationStatus.DUE):
+    return Administration.objects.filter(
+        course=course, occasion=Occasion.INTEGRATION, status=status
+    )
+
+
+def test_an_integration_questionnaire_stays_due_after_the_note_is_signed(course, therapist_a):
+    day = START + timedelta(days=1)
+    note = _integration(course, therapist_a, START, day)
+    scheduling.sync_due_administrations(course, today=day)
+    assert _integration_rows(course).count() == 1
+    note.status, note.held_at = "signed", noon(day)
+    note.save(update_fields=["status", "held_at"])
+    # Signed the same day, the questionnaire not yet answered: still there the next day.
+    scheduling.sync_due_administrations(course, today=day + timedelta(days=1))
+    assert _integration_rows(course).count() == 1
+
+
+def test_a_note_opened_late_in_the_day_is_picked_up_by_the_next_days_run(course, therapist_a):
+    opened = START + timedelta(days=1)
+    _integration(course, therapist_a, START, opened)
+    scheduling.sync_due_administrations(course, today=opened + timedelta(days=1))
+    (row,) = _integration_rows(course)
+    assert row.due_on == opened
+
+
+def test_it_is_cancelled_once_the_integration_window_has_closed(course, therapist_a):
+    day = START + timedelta(days=1)
+    _integration(course, therapist_a, START, day)
+    scheduling.sync_due_administrations(course, today=day)
+    # The window closes 72 hours after discharge (START + 3 days, CLINICAL.md §6).
+    scheduling.sync_due_administrations(course, today=START + timedelta(days=4))
+    (row,) = _integration_rows(course, AdministrationStatus.CANCELLED)
+    assert row.status_reason == "the integration window closed before it was answered"
+
+
+def test_the_patients_questionnaire_page_brings_the_schedule_up_to_date(
+    as_nurse_a, course, therapist_a
+):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    _integration(course, therapist_a, today - timedelta(days=1), today)
+    url = reverse("measures:patient_measures", kwargs={"patient_id": course.patient.public_id})
+    response = as_nurse_a.get(url)
+    assert response.status_code == 200
+    assert _integration_rows(course).exists()

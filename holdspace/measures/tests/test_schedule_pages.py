@@ -101,3 +101,49 @@ def test_another_clinics_rule_is_not_found(as_admin_a, clinic_b):
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.is_active
+
+
+# --- Review fixes: reading the page changes nothing; it is reachable from the outcome summary --
+
+
+def test_opening_the_page_saves_nothing_and_shows_unsaved_defaults(as_admin_a, clinic_a):
+    response = as_admin_a.get(PAGE)
+    assert response.status_code == 200
+    assert not ScheduleRule.objects.filter(clinic=clinic_a).exists()
+    assert not AuditEvent.objects.filter(category="measure_schedule").exists()
+    text = response.content.decode()
+    assert "Default, not yet saved" in text and "PHQ-9" in text
+    assert "Save the default schedule" in text
+
+
+def test_a_prescriber_saves_the_defaults_and_it_is_audited(as_prescriber_a, clinic_a, prescriber_a):
+    response = as_prescriber_a.post(reverse("measures:save_schedule_defaults"), follow=True)
+    assert "Default schedule saved" in response.content.decode()
+    assert ScheduleRule.objects.filter(clinic=clinic_a, indication_group="depression").exists()
+    event = AuditEvent.objects.get(category="measure_schedule", action=Action.CREATE)
+    assert event.actor == prescriber_a
+    assert "Default, not yet saved" not in as_prescriber_a.get(PAGE).content.decode()
+
+
+def test_a_nurse_cannot_save_the_defaults(as_nurse_a, clinic_a):
+    assert "Save the default schedule" not in as_nurse_a.get(PAGE).content.decode()
+    response = as_nurse_a.post(reverse("measures:save_schedule_defaults"))
+    assert response.status_code == 403
+    assert not ScheduleRule.objects.filter(clinic=clinic_a).exists()
+
+
+def test_adding_to_an_unsaved_group_keeps_its_default(as_prescriber_a, clinic_a):
+    gad7 = Instrument.objects.get(key="gad7")
+    data = {"indication_group": "depression", "instrument": gad7.pk, "at_baseline": "on"}
+    as_prescriber_a.post(reverse("measures:add_schedule_rule"), data)
+    keys = set(
+        ScheduleRule.objects.filter(clinic=clinic_a, indication_group="depression").values_list(
+            "instrument__key", flat=True
+        )
+    )
+    assert keys == {"phq9", "gad7"}
+
+
+def test_the_outcome_summary_links_to_the_schedule(as_therapist_a):
+    page = as_therapist_a.get(reverse("measures:outcome_summary")).content.decode()
+    assert f'href="{PAGE}"' in page

@@ -15,7 +15,7 @@ from holdspace.patients.models import Indication
 URL = reverse("measures:outcome_summary")
 
 
-def phq9(course, total, days_ago, status=AdministrationStatus.COMPLETED):
+def phq9(course, total, days_ago, status=AdministrationStatus.COMPLETED, occasion="follow_up"):
     """A completed PHQ-9 of ``course`` scored by the engine; answers built to reach ``total``."""
     version = Instrument.objects.get(key="phq9").current_version()
     answers = {f"phq9-{n}": 0 for n in range(1, 10)}
@@ -28,7 +28,7 @@ def phq9(course, total, days_ago, status=AdministrationStatus.COMPLETED):
         patient=course.patient,
         course=course,
         instrument_version=version,
-        occasion="follow_up",
+        occasion=occasion,
         mode="remote",
         status=status,
         answers=answers,
@@ -61,7 +61,7 @@ def test_a_nurse_is_refused(as_nurse_a):
 
 @pytest.mark.django_db
 def test_a_response_and_a_remission_are_counted_with_their_interval(as_prescriber_a, course_a):
-    phq9(course_a, 20, 35)
+    phq9(course_a, 20, 35, occasion="baseline")
     phq9(course_a, 4, 5)
     page = as_prescriber_a.get(URL).content.decode()
     assert "Treatment-resistant depression" in page and "F33.2" in page
@@ -110,3 +110,46 @@ def test_a_period_ending_after_today_is_refused(as_prescriber_a):
     future = (timezone.localdate() + timedelta(days=30)).isoformat()
     page = as_prescriber_a.get(URL, {"date_from": "2026-01-01", "date_to": future}).content
     assert "cannot be after today" in page.decode()
+
+
+def _infusion_started(course, days_ago):
+    """An infusion of ``course`` whose pump started ``days_ago`` days ago."""
+    from holdspace.infusions.models import InfusionSession, SessionState
+    from tests.factories import ChairFactory
+
+    order = course.orders.first()
+    when = timezone.now() - timedelta(days=days_ago)
+    return InfusionSession.objects.create(
+        clinic=course.patient.clinic,
+        patient=course.patient,
+        order=order,
+        chair=ChairFactory(clinic=course.patient.clinic),
+        scheduled_for=when,
+        created_by=order.created_by,
+        state=SessionState.DISCHARGED,
+        started_at=when,
+        discharged_at=when,
+    )
+
+
+@pytest.mark.django_db
+def test_a_score_taken_after_treatment_started_is_not_the_baseline(as_prescriber_a, course_a):
+    """The real baseline (20) was struck; the first score left (12) came after two weeks of
+    infusions. Counting from 12 would hide the response; the course is not evaluable."""
+    phq9(course_a, 20, 40, status=AdministrationStatus.ENTERED_IN_ERROR, occasion="baseline")
+    _infusion_started(course_a, 38)
+    phq9(course_a, 12, 25)
+    phq9(course_a, 4, 5)
+    page = as_prescriber_a.get(URL).content.decode()
+    assert "1 no baseline<br>0 no follow-up in the period" in page
+    assert "No evaluable course" in page
+
+
+@pytest.mark.django_db
+def test_the_last_score_before_the_first_infusion_is_the_baseline(as_prescriber_a, course_a):
+    phq9(course_a, 6, 50)  # an early screen, long before treatment
+    phq9(course_a, 20, 40)  # the day before the first infusion: the baseline
+    _infusion_started(course_a, 39)
+    phq9(course_a, 9, 5)
+    page = as_prescriber_a.get(URL).content.decode()
+    assert "100 %</strong> (1 of 1)" in page  # 20 → 9 is a response (from 6 it would not be)

@@ -180,6 +180,9 @@ def test_the_plan_page_shows_intentions_and_the_current_plan(
         therapist=therapist_a,
         created_by=therapist_a,
         intentions="To meet the sadness with kindness",
+        # Signed: the portal shows intentions from signed preparation notes only.
+        signed_at=timezone.now(),
+        signed_by=therapist_a,
     )
     body = patient_client.get(reverse("portal:plan")).content.decode()
     assert "To meet the sadness with kindness" in body
