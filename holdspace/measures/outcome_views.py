@@ -3,8 +3,8 @@ completed scores, with the trajectory picture; and the booster suggestions on th
 
 Only completed administrations with a total count: entered-in-error and cancelled rows are left
 out; the baseline is chosen as `baselines` says (a score from before treatment, never merely the
-first score left), and an incomplete response (no total, because missing answers are never counted as 0,
-CLINICAL.md §4) is counted and named, not scored.
+first score left), and an incomplete response (no total, because missing answers are never
+counted as 0, CLINICAL.md §4) is counted and named, not scored.
 """
 
 from __future__ import annotations

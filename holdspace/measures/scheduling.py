@@ -8,10 +8,10 @@ what is due as `Administration` rows with status *due*.
 `sync_due_administrations` is idempotent: a measure has one *slot* (course, instrument, occasion
 and the infusion session or the due date) and a slot that already has a due, in-progress or
 completed row is never filled twice (a cancelled or entered-in-error row leaves it open, so a
-struck baseline is asked again). A due row the schedule no longer asks for (the first infusion was given
-before the baseline was answered, the infusion has started, a later follow-up superseded it) is
-cancelled with the reason, never deleted. Every change is audited (a background job is the
-"system" actor).
+struck baseline is asked again). A due row the schedule no longer asks for (the first infusion
+was given before the baseline was answered, the infusion has started, a later follow-up
+superseded it) is cancelled with the reason, never deleted. Every change is audited (a
+background job is the "system" actor).
 """
 
 from __future__ import annotations

@@ -294,6 +294,13 @@ def test_staff_outside_the_patients_care_team_cannot_read_the_journal(
     assert "SHARED-ENTRY" not in response.content.decode()
 
 
+def test_the_worklist_names_a_shared_entry_but_quotes_none(journal, as_therapist_a):
+    html = as_therapist_a.get(reverse("worklist:worklist")).content.decode()
+    assert reverse("journal:shared", args=[journal.public_id]) in html  # the item is there
+    for words in ("SHARED-ENTRY", "PRIVATE-ENTRY", "WITHDRAWN-ENTRY"):
+        assert words not in html
+
+
 def test_no_journal_text_leaks_onto_the_staff_chart(journal, as_therapist_a):
     html = as_therapist_a.get(reverse("patients:chart", args=[journal.public_id])).content
     assert b"PRIVATE-ENTRY" not in html and b"WITHDRAWN-ENTRY" not in html

@@ -136,7 +136,9 @@ def test_hostile_text_in_therapy_notes_and_the_support_plan_is_escaped(
         reverse("therapy:integration", args=[pid, integration.public_id]),
     ]
     for url in therapist_pages:
-        assert_escaped(_get(as_therapist_a, url), url)
+        html = _get(as_therapist_a, url)
+        assert_escaped(html, url)
+        assert "alert" not in payload or "alert" in html, f"{url} should show the text"
     # The console's support-plan drawer, on an infusion of the same patient (nurse's view).
     chair_session = session_for(patient, nurse_a, prescriber_a)
     console = reverse("infusions:console", args=[chair_session.public_id])
@@ -216,9 +218,12 @@ def test_hostile_text_in_notes_goals_and_alliance_reviews_is_escaped(
         reverse("goals:alliance", args=[pid]),
         reverse("patients:chart", args=[pid]),
     ]
+    shows_text = {pages[1], pages[3], pages[6]}  # note, psychotherapy note, goal
     for url in pages:
         html = _get(as_therapist_a, url)
         assert_escaped(html, url)
+        if url in shows_text and "alert" in payload:
+            assert "alert" in html, f"{url} should show the text"
     # The patient sees their goals (and check-in forms) on the portal home.
     portal = _portal_client(nurse_a, patient)
     assert_escaped(_get(portal, reverse("portal:home")), "portal:home")
@@ -274,8 +279,11 @@ def test_hostile_text_in_flag_acknowledgements_and_error_reasons_is_escaped(
         reverse("measures:patient_outcomes", args=[pid]),
         reverse("worklist:worklist"),
     ]
-    for url in filter(None, pages):
-        assert_escaped(_get(as_prescriber_a, url), url)
+    for url in pages:
+        html = _get(as_prescriber_a, url)
+        assert_escaped(html, url)
+        if url in pages[1:3] and "alert" in payload:
+            assert "alert" in html, f"{url} should show the text"
 
 
 # --- The PDFs, on the HTML they are rendered from --------------------------------------------

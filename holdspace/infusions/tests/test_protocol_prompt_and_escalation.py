@@ -5,8 +5,11 @@ alerts; a protocol that leaves them empty keeps the engine's project defaults (7
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from holdspace.dosing import actions as dosing_actions
+from holdspace.dosing.models import Protocol
 from holdspace.infusions import actions, alerts
 from holdspace.infusions.models import Alert, alert_thresholds
 from holdspace.infusions.tests.conftest import cid, queued, vitals
@@ -89,3 +92,38 @@ def test_both_prompts_set_name_the_protocol_alone(standard, prescriber_a):
     thresholds = alert_thresholds(both)
     assert thresholds.dissociation_prompt_at == 9
     assert thresholds.state_source == CLINIC_SOURCE
+
+
+def _unsaved_protocol(**settings):
+    """A protocol in memory (no database) with the model's default vital-sign thresholds."""
+    return Protocol(name="Probe", version=3, **settings)
+
+
+_SETTING = st.one_of(st.none(), st.integers(1, 10))
+
+
+@given(anxiety=_SETTING, dissociation=_SETTING, minutes=st.one_of(st.none(), st.integers(1, 60)))
+def test_any_allowed_setting_is_used_and_empty_is_the_project_default(
+    anxiety, dissociation, minutes
+):
+    protocol = _unsaved_protocol(
+        anxiety_prompt_at=anxiety, dissociation_prompt_at=dissociation, escalation_minutes=minutes
+    )
+    thresholds = alert_thresholds(protocol)
+    default = alerts.DEFAULT_THRESHOLDS
+    expected_anxiety = default.anxiety_prompt_at if anxiety is None else anxiety
+    assert thresholds.anxiety_prompt_at == expected_anxiety
+    assert thresholds.dissociation_prompt_at == (
+        default.dissociation_prompt_at if dissociation is None else dissociation
+    )
+    assert thresholds.escalation_minutes == (
+        default.escalation_minutes if minutes is None else minutes
+    )
+    # Exactly the ratings at or above the prompt in force prompt the therapist.
+    for rating in range(11):
+        prompted = alerts.state_findings(rating, None, thresholds) != ()
+        assert prompted == (rating >= expected_anxiety)
+    if anxiety is None and dissociation is None:
+        assert thresholds.state_source == alerts.PROJECT_DEFAULT_SOURCE
+    else:
+        assert "Clinic protocol “Probe” version 3" in thresholds.state_source

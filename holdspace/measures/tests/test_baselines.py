@@ -37,7 +37,10 @@ def test_no_baseline_when_every_score_came_after_treatment_started():
     assert baseline_index(rows, first_infusion=at(2)) is None
 
 
-@given(st.lists(st.sampled_from(["baseline", "follow_up", "ad_hoc"]), max_size=8), st.integers(0, 9))
+OCCASIONS = st.sampled_from(["baseline", "follow_up", "ad_hoc"])
+
+
+@given(st.lists(OCCASIONS, max_size=8), st.integers(0, 9))
 def test_a_chosen_baseline_is_never_after_the_first_infusion_unless_asked_as_baseline(
     occasions, infusion_day
 ):
