@@ -27,6 +27,7 @@ from holdspace.goals import actions, alliance
 from holdspace.goals.chart import Point, ReferenceLine, trend_svg
 from holdspace.goals.forms import CheckInForm, CloseForm, GoalForm, ReviewForm, ReviseForm
 from holdspace.goals.models import Goal, GoalStatus
+from holdspace.infusions.models import InfusionSession
 from holdspace.measures.models import Administration
 from holdspace.patients.models import Patient
 from holdspace.patients.views import get_patient_for, require
@@ -162,7 +163,12 @@ def goals_list(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
 def new_goal(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     _setters(request)
-    form = GoalForm(request.POST if request.method == "POST" else None, patient=patient)
+    # "Set a goal" from an integration session arrives with that infusion chosen (issue 6:
+    # goals are created from what the patient commits to in integration).
+    initial = {"session": _patients_session(patient, request.GET.get("session"))}
+    form = GoalForm(
+        request.POST if request.method == "POST" else None, patient=patient, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             goal = actions.set_goal(
@@ -178,6 +184,15 @@ def new_goal(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
             messages.success(request, "Goal set.")
             return redirect(goal_url(goal))
     return render(request, "goals/goal_form.html", {"patient": patient, "form": form})
+
+
+def _patients_session(patient: Any, public_id: str | None) -> InfusionSession | None:
+    """One of this patient's infusions by public id, or None for anything else."""
+    try:
+        wanted = uuid.UUID(public_id or "")
+    except ValueError:
+        return None
+    return InfusionSession.objects.filter(patient=patient, public_id=wanted).first()
 
 
 @require_http_methods(["GET"])

@@ -386,8 +386,12 @@ def _kiosk_rows(request: HttpRequest, token: str) -> list[Administration] | None
 
 
 def _lock_kiosk(request: HttpRequest, done: bool) -> HttpResponse:
-    """End the kiosk session and show the locked screen (after a submission: the thank-you)."""
-    request.session.flush()
+    """End the kiosk session and show the locked screen (after a submission: the thank-you).
+
+    Only a kiosk session is ended: a made-up kiosk address opened in a staff member's (or a
+    patient's portal) browser must not sign them out."""
+    if KIOSK_SESSION in request.session:
+        request.session.flush()
     return redirect(reverse("measures:kiosk_locked") + ("?done=1" if done else ""))
 
 

@@ -140,15 +140,6 @@ def test_a_post_with_the_token_from_the_page_is_not_refused_by_the_check(
 # --- State changes on GET --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Low severity, reported: GET /measures/kiosk/<any token>/ flushes whatever session the "
-        "browser has (measures/views.py _lock_kiosk), so a crafted link followed by a signed-in "
-        "nurse (or a patient in the portal) signs them out: a state change on GET, reachable "
-        "cross-site by top-level navigation (SameSite=Lax). Fix: flush only a kiosk session."
-    ),
-)
 def test_a_kiosk_url_with_a_bad_token_does_not_sign_a_staff_member_out(nurse_a, clinic_a):
     client = signed_in(nurse_a, clinic_a)
     assert client.get(reverse("patients:list")).status_code == 200

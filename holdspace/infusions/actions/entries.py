@@ -180,6 +180,9 @@ _VITALS_SESSION_FIELDS = (
     "order__protocol__hr_critical_below",
     "order__protocol__rr_critical_below",
     "order__protocol__vitals_interval_minutes",
+    "order__protocol__anxiety_prompt_at",
+    "order__protocol__dissociation_prompt_at",
+    "order__protocol__escalation_minutes",
 )
 
 

@@ -84,5 +84,6 @@ def test_a_chart_view_writes_no_other_audit_rows(as_nurse_a, patient_a):
 
 
 def test_the_chart_needs_a_small_fixed_number_of_queries(as_nurse_a, patient_a):
-    # 25 for the record itself, plus the therapy card's two counts (preparations, integrations).
-    assert count_chart_queries(as_nurse_a, patient_a) <= 27
+    # The record itself, plus the therapy card's two counts (preparations, integrations);
+    # PostgreSQL takes the audit chain's advisory lock with one more statement than SQLite.
+    assert count_chart_queries(as_nurse_a, patient_a) <= 28
