@@ -30,7 +30,7 @@ from holdspace.goals.models import Goal, GoalStatus
 from holdspace.infusions.models import InfusionSession
 from holdspace.measures.models import Administration
 from holdspace.patients.models import Patient
-from holdspace.patients.views import get_patient_for, require
+from holdspace.patients.views import child_of, get_patient_for, require
 
 GET_POST = ["GET", "POST"]
 # Progress is drawn as a percentage of the goal's frequency; 150 % leaves room above the target.
@@ -42,13 +42,8 @@ PROGRESS_SCALE = 150.0
 
 def get_goal_for(request: HttpRequest, patient_id: uuid.UUID, goal_id: uuid.UUID) -> Goal:
     patient = get_patient_for(request, patient_id)
-    goal = get_object_or_404(
-        Goal.objects.select_related("created_by", "status_changed_by", "session", "revises"),
-        public_id=goal_id,
-        patient=patient,
-    )
-    goal.patient = patient
-    return goal
+    goals = Goal.objects.select_related("created_by", "status_changed_by", "session", "revises")
+    return child_of(patient, goals, goal_id)
 
 
 def get_feedback_for(

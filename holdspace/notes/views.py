@@ -31,7 +31,7 @@ from holdspace.notes.forms import (
 )
 from holdspace.notes.models import NamedSupervisor, PsychotherapyNote, TherapyNote
 from holdspace.patients.models import Patient
-from holdspace.patients.views import get_patient_for, require
+from holdspace.patients.views import child_of, get_patient_for, require
 
 GET_POST = ["GET", "POST"]
 
@@ -41,13 +41,8 @@ GET_POST = ["GET", "POST"]
 
 def get_note_for(request: HttpRequest, patient_id: uuid.UUID, note_id: uuid.UUID) -> TherapyNote:
     patient = get_patient_for(request, patient_id)
-    note = get_object_or_404(
-        TherapyNote.objects.select_related("author", "signed_by", "last_edited_by", "session"),
-        public_id=note_id,
-        patient=patient,
-    )
-    note.patient = patient
-    return note
+    notes = TherapyNote.objects.select_related("author", "signed_by", "last_edited_by", "session")
+    return child_of(patient, notes, note_id)
 
 
 def get_private_note_for(

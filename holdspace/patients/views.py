@@ -78,7 +78,7 @@ def get_patient_for(request: HttpRequest, patient_id: uuid.UUID) -> Patient:
     )
 
 
-def _child_of(patient: Patient, queryset: Any, public_id: uuid.UUID) -> Any:
+def child_of(patient: Patient, queryset: Any, public_id: uuid.UUID) -> Any:
     """A row that belongs to this patient, or 404 (an id from another record is not found)."""
     row = get_object_or_404(queryset, public_id=public_id, patient=patient)
     row.patient = patient
@@ -89,14 +89,14 @@ def get_observation_for(
     request: HttpRequest, patient_id: uuid.UUID, observation_id: uuid.UUID
 ) -> Observation:
     patient = get_patient_for(request, patient_id)
-    return _child_of(patient, Observation.objects.all(), observation_id)
+    return child_of(patient, Observation.objects.all(), observation_id)
 
 
 def get_indication_for(
     request: HttpRequest, patient_id: uuid.UUID, indication_id: uuid.UUID
 ) -> Indication:
     patient = get_patient_for(request, patient_id)
-    return _child_of(patient, Indication.objects.all(), indication_id)
+    return child_of(patient, Indication.objects.all(), indication_id)
 
 
 def get_screening_for(
@@ -104,7 +104,7 @@ def get_screening_for(
 ) -> Screening:
     patient = get_patient_for(request, patient_id)
     queryset = Screening.objects.select_related("created_by", "signed_by")
-    return _child_of(patient, queryset, screening_id)
+    return child_of(patient, queryset, screening_id)
 
 
 def get_consent_for(
@@ -112,7 +112,7 @@ def get_consent_for(
 ) -> PatientConsent:
     patient = get_patient_for(request, patient_id)
     queryset = PatientConsent.objects.select_related("document", "witnessed_by")
-    return _child_of(patient, queryset, consent_id)
+    return child_of(patient, queryset, consent_id)
 
 
 def get_document_for(request: HttpRequest, document_id: uuid.UUID) -> ConsentDocument:

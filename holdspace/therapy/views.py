@@ -32,7 +32,7 @@ from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.clinics.models import Role
 from holdspace.infusions.models import InfusionSession, SessionState
-from holdspace.patients.views import get_patient_for
+from holdspace.patients.views import child_of, get_patient_for
 from holdspace.therapy import actions, prefill, queries, rules
 from holdspace.therapy.forms import (
     AddendumForm,
@@ -78,26 +78,16 @@ def get_preparation_for(
     request: HttpRequest, patient_id: uuid.UUID, preparation_id: uuid.UUID
 ) -> PreparationSession:
     patient = get_patient_for(request, patient_id)
-    row = get_object_or_404(
-        PreparationSession.objects.select_related("therapist", "signed_by", "course"),
-        public_id=preparation_id,
-        patient=patient,
-    )
-    row.patient = patient
-    return row
+    rows = PreparationSession.objects.select_related("therapist", "signed_by", "course")
+    return child_of(patient, rows, preparation_id)
 
 
 def get_integration_for(
     request: HttpRequest, patient_id: uuid.UUID, integration_id: uuid.UUID
 ) -> IntegrationSession:
     patient = get_patient_for(request, patient_id)
-    row = get_object_or_404(
-        IntegrationSession.objects.select_related("therapist", "signed_by", "infusion"),
-        public_id=integration_id,
-        patient=patient,
-    )
-    row.patient = patient
-    return row
+    rows = IntegrationSession.objects.select_related("therapist", "signed_by", "infusion")
+    return child_of(patient, rows, integration_id)
 
 
 def get_infusion_for(
