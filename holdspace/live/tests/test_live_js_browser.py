@@ -83,6 +83,10 @@ class Server:
             )
             return cursor.lastrowid
 
+    def latest_id(self) -> int:
+        with sqlite3.connect(self.env["HOLDSPACE_SQLITE_PATH"], timeout=10) as db:
+            return db.execute("SELECT COALESCE(MAX(id), 0) FROM live_liveevent").fetchone()[0]
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -117,16 +121,20 @@ def board(server, browser):
     page = context.new_page()
     page.goto(f"{server.url}/device/{server.token}/")
     page.add_script_tag(url="/static/js/live.js")
+    # The board page runs its own subscription, which shares <body data-live-state> with this
+    # one; starting from a known cursor means an event published before this stream is
+    # registered is still replayed to it (as a page rendered with a cursor does).
     page.evaluate(
-        """() => {
+        """(after) => {
           window.shown = [];
           window.states = [];
           new MutationObserver(() => window.states.push(document.body.dataset.liveState))
             .observe(document.body, {attributes: true, attributeFilter: ["data-live-state"]});
           window.live = HoldspaceLive.subscribe(["board"], (e) => window.shown.push(e.id), {
-            kinds: ["test.tick"], pollMs: 300, streamRetryMs: 1500,
+            kinds: ["test.tick"], pollMs: 300, streamRetryMs: 1500, after: after,
           });
-        }"""
+        }""",
+        server.latest_id(),
     )
     _wait_for_state(page, "live")
     yield page
