@@ -19,8 +19,6 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from holdspace.audit.models import Action
-from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.clinics.models import CLINICAL_ROLES
 from holdspace.goals import actions, alliance
@@ -30,7 +28,7 @@ from holdspace.goals.models import Goal, GoalStatus
 from holdspace.infusions.models import InfusionSession
 from holdspace.measures.models import Administration
 from holdspace.patients.models import Patient
-from holdspace.patients.views import child_of, get_patient_for, require
+from holdspace.patients.views import audit_read, child_of, get_patient_for, require
 
 GET_POST = ["GET", "POST"]
 # Progress is drawn as a percentage of the goal's frequency; 150 % leaves room above the target.
@@ -63,17 +61,6 @@ def _clinicians(request: HttpRequest) -> None:
 
 def _setters(request: HttpRequest) -> None:
     require(request, actions.GOAL_SETTERS, actions.SETTERS_ONLY)
-
-
-def _audit_read(request: HttpRequest, category: str, patient: Patient, obj: Any, what: str) -> None:
-    record(
-        action=Action.READ,
-        category=category,
-        request=request,
-        patient=patient,
-        obj=obj,
-        summary=what,
-    )
 
 
 def goal_url(goal: Goal) -> str:
@@ -138,7 +125,7 @@ def goals_list(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     _clinicians(request)
     goals = list(Goal.objects.filter(patient=patient).order_by("status", "target_date", "id"))
     feedback = list(alliance.completed_feedback(patient=patient))
-    _audit_read(request, actions.GOAL, patient, patient, f"Goals opened ({len(goals)})")
+    audit_read(request, actions.GOAL, patient, patient, f"Goals opened ({len(goals)})")
     context = {
         "patient": patient,
         "active": [g for g in goals if g.status == GoalStatus.ACTIVE],
@@ -200,7 +187,7 @@ def goal_detail(request: HttpRequest, patient_id: uuid.UUID, goal_id: uuid.UUID)
 
 def _detail(request: HttpRequest, goal: Goal, form: CheckInForm, status: int = 200) -> HttpResponse:
     checkins = list(goal.checkins.select_related("recorded_by"))
-    _audit_read(request, actions.GOAL, goal.patient, goal, "Goal opened")
+    audit_read(request, actions.GOAL, goal.patient, goal, "Goal opened")
     context = {
         "patient": goal.patient,
         "goal": goal,
@@ -304,7 +291,7 @@ def alliance_page(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     _clinicians(request)
     feedback = list(alliance.completed_feedback(patient=patient))
     rows = [(a, alliance.is_low(a), getattr(a, "alliance_review", None)) for a in feedback]
-    _audit_read(request, actions.ALLIANCE, patient, patient, "Session feedback opened")
+    audit_read(request, actions.ALLIANCE, patient, patient, "Session feedback opened")
     context = {
         "patient": patient,
         "rows": list(reversed(rows)),
@@ -338,7 +325,7 @@ def review_feedback(
                 messages.success(request, "Review recorded; the worklist flag is cleared.")
                 return redirect("goals:alliance", patient_id=feedback.patient.public_id)
     else:
-        _audit_read(
+        audit_read(
             request, actions.ALLIANCE, feedback.patient, feedback, "Session feedback form opened"
         )
     context = {

@@ -29,8 +29,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from holdspace.audit.models import Action
-from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.clinics.models import CLINICAL_ROLES
 from holdspace.measures import actions, queries, scheduling
@@ -44,6 +42,7 @@ from holdspace.measures.forms import (
 from holdspace.measures.models import Administration, Mode
 from holdspace.patients.actions import require_role
 from holdspace.patients.models import Patient
+from holdspace.patients.views import audit_read
 
 GET_POST = ["GET", "POST"]
 CLINICIANS_ONLY = "Questionnaire results are for the clinical team (prescriber, nurse, therapist)."
@@ -59,14 +58,7 @@ def _clinician(request: HttpRequest) -> None:
 
 
 def _audit_read(request: HttpRequest, patient: Patient, obj: Any, summary: str) -> None:
-    record(
-        action=Action.READ,
-        category="measures",
-        request=request,
-        patient=patient,
-        obj=obj,
-        summary=summary,
-    )
+    audit_read(request, "measures", patient, obj, summary)
 
 
 def measures_url(patient: Patient) -> str:

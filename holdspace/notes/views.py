@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from holdspace.audit.models import Action, Outcome
-from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.notes import actions, crypto
 from holdspace.notes.forms import (
@@ -31,7 +30,7 @@ from holdspace.notes.forms import (
 )
 from holdspace.notes.models import NamedSupervisor, PsychotherapyNote, TherapyNote
 from holdspace.patients.models import Patient
-from holdspace.patients.views import child_of, get_patient_for, require
+from holdspace.patients.views import audit_read, child_of, get_patient_for, require
 
 GET_POST = ["GET", "POST"]
 
@@ -88,14 +87,7 @@ def private_url(note: PsychotherapyNote) -> str:
 
 
 def _audit_read(request: HttpRequest, patient: Patient, obj: Any, summary: str) -> None:
-    record(
-        action=Action.READ,
-        category=actions.THERAPY_NOTE,
-        request=request,
-        patient=patient,
-        obj=obj,
-        summary=summary,
-    )
+    audit_read(request, actions.THERAPY_NOTE, patient, obj, summary)
 
 
 # --- Therapy notes ---------------------------------------------------------------------------

@@ -13,7 +13,9 @@ object names the link, so "who" is the link holder).
 
 from __future__ import annotations
 
+import logging
 import secrets
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -247,3 +250,32 @@ def revoke_link(
         current.save(update_fields=["revoked_at"])
         _audit(Action.UPDATE, current, "Patient link cancelled by staff", request, actor)
     return current
+
+
+logger = logging.getLogger(__name__)
+
+
+def email_link(
+    link: PatientLink, *, subject: str, body: str, actor: User, request: HttpRequest | None
+) -> PatientLink:
+    """Send a new link's email. If the mail server refuses, nobody has the link: it is cancelled,
+    the audit trail says why (a cancelled link with no row would look like tampering), and
+    ``ValidationError`` tells the clinician."""
+    try:
+        send_mail(subject, body, None, [link.patient.email])
+    except (OSError, smtplib.SMTPException):
+        logger.warning("Patient link email for link %s failed", link.public_id)
+        with transaction.atomic():
+            PatientLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
+            _audit(
+                Action.UPDATE,
+                link,
+                "Patient link cancelled: the email could not be sent",
+                request,
+                actor=actor,
+            )
+        raise ValidationError(
+            "The email could not be sent, so the link was cancelled. Try again later."
+        ) from None
+    mark_sent(link, request)
+    return link

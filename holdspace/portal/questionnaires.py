@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from holdspace.audit.models import Action
-from holdspace.audit.trail import record
 from holdspace.measures.models import OPEN_STATUSES, Administration, Mode
 from holdspace.portal import links
 from holdspace.portal.models import LinkPurpose, PatientLink
@@ -94,29 +90,4 @@ def send_questionnaire_link(
     body = render_to_string(
         "measures/link_email.txt", {"patient": patient, "link": url_for(token), "expires": link}
     )
-    try:
-        send_mail(LINK_SUBJECT, body, None, [patient.email])
-    except (OSError, smtplib.SMTPException):
-        logger.warning("Patient link email for link %s failed", link.public_id)
-        _cancel_unsent(link, actor, request)
-        raise ValidationError(
-            "The email could not be sent, so the link was cancelled. Try again later."
-        ) from None
-    links.mark_sent(link, request)
-    return link
-
-
-@transaction.atomic
-def _cancel_unsent(link: PatientLink, actor: User, request: HttpRequest | None) -> None:
-    """The email never left: cancel the link (nobody has it) and say so in the audit trail."""
-    PatientLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
-    record(
-        action=Action.UPDATE,
-        category=links.CATEGORY,
-        request=request,
-        actor=actor,
-        clinic=link.clinic,
-        patient=link.patient,
-        obj=link,
-        summary="Patient link cancelled: the email could not be sent",
-    )
+    return links.email_link(link, subject=LINK_SUBJECT, body=body, actor=actor, request=request)

@@ -6,21 +6,16 @@ once, after a date-of-birth check, until it expires (links.link_ttl)."""
 from __future__ import annotations
 
 import logging
-import smtplib
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from holdspace.audit.models import Action
-from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.clinics.models import CLINICAL_ROLES
 from holdspace.patients.views import get_patient_for
@@ -32,22 +27,6 @@ logger = logging.getLogger(__name__)
 NO_EMAIL = "This patient has no email address. Add one under Edit demographics, then send again."
 # Neutral on a lock screen or a shared inbox: no clinic name, nothing about the treatment.
 SUBJECT = "Your link from your care team"
-
-
-def _cancel_unsent(link: PatientLink, actor, request) -> None:  # type: ignore[no-untyped-def]
-    """Nobody received the link, so it is cancelled; the audit row says why (a cancelled link
-    with no row would look like tampering to whoever reads the trail)."""
-    PatientLink.objects.filter(pk=link.pk).update(revoked_at=timezone.now())
-    record(
-        action=Action.UPDATE,
-        category=links.CATEGORY,
-        request=request,
-        actor=actor,
-        clinic=link.clinic,
-        patient=link.patient,
-        obj=link,
-        summary="Patient link cancelled: the email could not be sent",
-    )
 
 
 def send_portal_link(*, actor, patient, url_for, request=None) -> PatientLink:  # type: ignore[no-untyped-def]
@@ -62,16 +41,7 @@ def send_portal_link(*, actor, patient, url_for, request=None) -> PatientLink:  
         "portal/portal_link_email.txt",
         {"patient": patient, "link": url_for(token), "expires": link},
     )
-    try:
-        send_mail(SUBJECT, body, None, [patient.email])
-    except (OSError, smtplib.SMTPException):
-        logger.warning("Portal link email for link %s failed", link.public_id)
-        _cancel_unsent(link, actor, request)
-        raise ValidationError(
-            "The email could not be sent, so the link was cancelled. Try again later."
-        ) from None
-    links.mark_sent(link, request)
-    return link
+    return links.email_link(link, subject=SUBJECT, body=body, actor=actor, request=request)
 
 
 @require_POST

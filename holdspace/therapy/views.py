@@ -27,12 +27,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.views.decorators.http import require_http_methods, require_POST
 
-from holdspace.audit.models import Action
-from holdspace.audit.trail import record
 from holdspace.clinics.access import clinic_member_required
 from holdspace.clinics.models import Role
 from holdspace.infusions.models import InfusionSession, SessionState
-from holdspace.patients.views import child_of, get_patient_for
+from holdspace.patients.views import audit_read, child_of, get_patient_for
 from holdspace.therapy import actions, prefill, queries, rules
 from holdspace.therapy.forms import (
     AddendumForm,
@@ -124,17 +122,6 @@ def get_suggestion_for(
     return row
 
 
-def _audit_read(request: HttpRequest, category: str, patient: Any, obj: Any, summary: str) -> None:
-    record(
-        action=Action.READ,
-        category=category,
-        request=request,
-        patient=patient,
-        obj=obj,
-        summary=summary,
-    )
-
-
 def overview_url(patient: Any) -> str:
     return reverse("therapy:overview", kwargs={"patient_id": patient.public_id})
 
@@ -178,7 +165,7 @@ def overview(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
             .order_by("-created_at")
         )
         context["due"] = queries.integrations_due(request.clinic, patient)  # type: ignore[attr-defined]
-    _audit_read(request, "therapy", patient, patient, "Therapy overview opened")
+    audit_read(request, "therapy", patient, patient, "Therapy overview opened")
     return render(request, "therapy/overview.html", context)
 
 
@@ -234,7 +221,7 @@ def preparation(
     _require(request, NOTE_READERS, NOTES_FOR)
     patient = row.patient
     if request.method == "GET":
-        _audit_read(request, "preparation", patient, row, "Preparation session opened")
+        audit_read(request, "preparation", patient, row, "Preparation session opened")
         return _render_preparation(request, row, _preparation_form(row))
     _require(request, (Role.THERAPIST,), actions.THERAPIST_WRITES)
     form = _preparation_form(row, request.POST)
@@ -359,7 +346,7 @@ def support_plan(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
         "is_therapist": _role(request) == Role.THERAPIST,
         "review_form": ReviewForm(),
     }
-    _audit_read(request, "support_plan", patient, plan or patient, "Support plan opened")
+    audit_read(request, "support_plan", patient, plan or patient, "Support plan opened")
     return render(request, "therapy/support_plan.html", context)
 
 
@@ -371,7 +358,7 @@ def support_plan_version(
     version = get_plan_version_for(request, patient_id, plan_version_id)
     _require(request, PLAN_READERS, PLAN_FOR)
     patient = version.plan.patient
-    _audit_read(
+    audit_read(
         request, "support_plan", patient, version, f"Support plan version {version.number} opened"
     )
     return render(
@@ -391,7 +378,7 @@ def edit_support_plan(request: HttpRequest, patient_id: uuid.UUID) -> HttpRespon
         if suggestion is not None:
             initial["suggestion"] = suggestion.public_id
         form = SupportPlanForm(initial=initial)
-        _audit_read(
+        audit_read(
             request, "support_plan", patient, current or patient, "Support plan opened to edit"
         )
         return _render_plan_form(request, patient, form, current, suggestion)
@@ -522,7 +509,7 @@ def decline_suggestion(
             messages.success(request, "Suggestion declined; the reason is kept with it.")
             return redirect(reverse("therapy:support_plan", args=[patient.public_id]))
     if request.method == "GET":
-        _audit_read(request, "support_plan_suggestion", patient, suggestion, "Suggestion opened")
+        audit_read(request, "support_plan_suggestion", patient, suggestion, "Suggestion opened")
     context = {"patient": patient, "suggestion": suggestion, "form": form}
     return render(request, "therapy/decline_suggestion.html", context)
 
@@ -562,7 +549,7 @@ def new_integration(
     captured = prefill.from_infusion(infusion)
     if request.method == "GET":
         form = IntegrationForm(initial=prefill.initial_note(captured))
-        _audit_read(request, "integration", patient, infusion, "Integration prefill opened")
+        audit_read(request, "integration", patient, infusion, "Integration prefill opened")
         return _render_integration(request, patient, infusion, None, form, captured)
     _require(request, (Role.THERAPIST,), actions.THERAPIST_WRITES)
     form = IntegrationForm(request.POST)
@@ -605,7 +592,7 @@ def integration(
     _require(request, NOTE_READERS, NOTES_FOR)
     patient = row.patient
     if request.method == "GET":
-        _audit_read(request, "integration", patient, row, "Integration session opened")
+        audit_read(request, "integration", patient, row, "Integration session opened")
         return _render_integration(request, patient, row.infusion, row, _integration_form(row))
     _require(request, (Role.THERAPIST,), actions.THERAPIST_WRITES)
     form = _integration_form(row, request.POST)
@@ -708,6 +695,6 @@ def decline_integration(
             messages.success(request, "Integration declined; the reason is on the record.")
             return redirect(overview_url(patient))
     if request.method == "GET":
-        _audit_read(request, "integration", patient, infusion, "Integration decline opened")
+        audit_read(request, "integration", patient, infusion, "Integration decline opened")
     context = {"patient": patient, "infusion": infusion, "form": form}
     return render(request, "therapy/decline_integration.html", context)

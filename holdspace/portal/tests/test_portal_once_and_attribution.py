@@ -214,7 +214,7 @@ def test_a_failed_email_cancels_the_link_and_is_audited(as_therapist_a, patient_
     def refuse(*args, **kwargs):
         raise smtplib.SMTPRecipientsRefused({"lex@example.test": (550, b"No such user")})
 
-    monkeypatch.setattr("holdspace.portal.send_views.send_mail", refuse)
+    monkeypatch.setattr("holdspace.portal.links.send_mail", refuse)
     page = _send(as_therapist_a, patient_a).content.decode()
     assert "the link was cancelled" in page
     link = PatientLink.objects.get(patient=patient_a)
